@@ -1,0 +1,50 @@
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { AuthUser, Role } from '../context.ts';
+import { unauthenticated } from '../graphql/errors.ts';
+import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
+
+/** Checks an access token; rejects anything not signed by users' current keys, expired, or of another algorithm. */
+export interface TokenVerifier {
+  verify(token: string): Promise<AuthUser>;
+}
+
+const ROLES = new Set<Role>(['CUSTOMER', 'ADMIN']);
+
+function verifierFor(keys: JWTVerifyGetKey): TokenVerifier {
+  return {
+    async verify(token) {
+      try {
+        // The algorithm list is fixed: `alg: none` and HMAC-with-the-public-key tricks fail here.
+        const { payload } = await jwtVerify(token, keys, {
+          algorithms: [TOKEN_ALGORITHM],
+          issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
+          requiredClaims: ['sub', 'exp', 'iat'],
+        });
+        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.has(r as Role)) : [];
+        if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new Error('no subject');
+        return { id: payload.sub, roles };
+      } catch {
+        throw unauthenticated('The access token is invalid or expired.');
+      }
+    },
+  };
+}
+
+/** Production path: users' JWKS endpoint, cached, refetched when an unknown key id shows up (rotation). */
+export function remoteTokenVerifier(jwksUrl: string): TokenVerifier {
+  return verifierFor(createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: 5_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 3_000 }));
+}
+
+/** users itself, and unit tests: a key set in hand. */
+export function localTokenVerifier(jwks: JSONWebKeySet): TokenVerifier {
+  return verifierFor(createLocalJWKSet(jwks));
+}
+
+/** `Bearer <token>` → token; undefined when there is no header; throws UNAUTHENTICATED when malformed. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+  if (!match?.[1]) throw unauthenticated('The Authorization header must be "Bearer <token>".');
+  return match[1];
+}

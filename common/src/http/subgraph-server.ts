@@ -1,0 +1,85 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { TokenVerifier } from '../auth/token-verifier.ts';
+import { bearerToken } from '../auth/token-verifier.ts';
+import type { Config } from '../config.ts';
+import type { RequestContext } from '../context.ts';
+import { formatError } from '../graphql/errors.ts';
+import { CORRELATION_HEADER, type Logger } from '../logger.ts';
+import { apolloHandler } from './apollo-handler.ts';
+import { healthRoutes, type ReadinessCheck } from './health.ts';
+import { initMetrics } from './metrics.ts';
+import { closeServer, createHttpServer, listen, type Route, type RouteHandler } from './server.ts';
+
+export interface SubgraphServerOptions {
+  name: string;
+  config: Config;
+  logger: Logger;
+  schema: GraphQLSchema;
+  verifier: TokenVerifier;
+  port: number;
+  readiness: ReadinessCheck[];
+  /** Extra HTTP routes (JWKS, webhooks). */
+  routes?: Route[];
+}
+
+export interface SubgraphServer {
+  server: Server;
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the request context: correlation id from the gateway, user from a re-verified token (defense in depth). */
+export async function requestContext(req: IncomingMessage, verifier: TokenVerifier, logger: Logger): Promise<RequestContext> {
+  const correlationId = String(req.headers[CORRELATION_HEADER]);
+  const authorization = req.headers.authorization;
+  const token = bearerToken(authorization);
+  const user = token ? await verifier.verify(token) : null;
+  return { correlationId, user, authorization, logger: logger.child({ correlationId }) };
+}
+
+/** One subgraph on its port: /graphql, health, metrics and its own routes; stop() drains requests first. */
+export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
+  const { config, logger } = options;
+  initMetrics(options.name);
+  let stopping = false;
+  // Apollo needs the http server (to drain it) and the server needs Apollo's handler: bind the handler late.
+  let graphql: RouteHandler = () => undefined;
+  const delegate: RouteHandler = (req, res, body) => graphql(req, res, body);
+  const server = createHttpServer({
+    logger,
+    routes: [
+      ...healthRoutes(() => options.readiness, () => stopping),
+      ...(options.routes ?? []),
+      { method: 'POST', path: '/graphql', handler: delegate },
+      { method: 'GET', path: '/graphql', handler: delegate },
+    ],
+  });
+  const apollo = new ApolloServer<RequestContext>({
+    schema: options.schema,
+    formatError: formatError(config.production),
+    includeStacktraceInErrorResponses: false,
+    introspection: !config.production,
+    csrfPrevention: true,
+    logger,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  graphql = apolloHandler(apollo, (req) => requestContext(req, options.verifier, logger));
+  const port = await listen(server, options.port, config.host);
+  logger.info({ port }, `${options.name} subgraph listening on http://${config.host}:${port}/graphql`);
+  return {
+    server,
+    port,
+    url: `http://${config.host}:${port}/graphql`,
+    async stop() {
+      stopping = true;
+      await apollo.stop();
+      await closeServer(server);
+    },
+  };
+}
