@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { bearerToken, localTokenVerifier } from './token-verifier.ts';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
+
+async function keys(kid: string) {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  return { privateKey, jwk };
+}
+
+const sign = (key: CryptoKey, kid: string, claims: Record<string, unknown> = { roles: ['CUSTOMER'] }, exp = '15m') =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime(exp).sign(key);
+
+const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { extensions?: { code?: string } }) => e.extensions?.code);
+
+describe('token verifier', async () => {
+  const mine = await keys('k1');
+  const foreign = await keys('k1');
+  const verifier = localTokenVerifier({ keys: [mine.jwk] });
+
+  it('accepts a good token and keeps only known roles', async () => {
+    const token = await sign(mine.privateKey, 'k1', { roles: ['ADMIN', 'ROOT'] });
+    expect(await verifier.verify(token)).toEqual({ id: 'user-1', roles: ['ADMIN'] });
+  });
+
+  it('rejects tampered, expired, foreign-key and alg:none tokens as UNAUTHENTICATED', async () => {
+    const good = await sign(mine.privateKey, 'k1');
+    const [h, p, s] = good.split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, roles: ['ADMIN'] })).toString('base64url')}.${s}`;
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${p}.`;
+    const expired = await sign(mine.privateKey, 'k1', { roles: [] }, Math.floor(Date.now() / 1000) - 10);
+    const foreignToken = await sign(foreign.privateKey, 'k1');
+    for (const token of [tampered, none, expired, foreignToken, 'not-a-jwt']) {
+      expect(await code(verifier.verify(token))).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('parses the Authorization header strictly', () => {
+    expect(bearerToken(undefined)).toBeUndefined();
+    expect(bearerToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
+    expect(() => bearerToken('Basic dXNlcjpwdw==')).toThrow(/Bearer/);
+    expect(() => bearerToken('Bearer')).toThrow(/Bearer/);
+  });
+});
