@@ -1,0 +1,181 @@
+// Retry, backoff and dead-lettering shared by every MessageBus backend, so they behave the same.
+import type { Logger } from 'pino';
+import { withCorrelationId } from '../logger.ts';
+import {
+  MalformedMessageError,
+  dlqTopicFor,
+  parseEnvelope,
+  serializeEnvelope,
+  type EventEnvelope,
+} from './envelope.ts';
+import {
+  DEFAULT_RETRY_POLICY,
+  HEADERS,
+  NonRetryableError,
+  type DeadLetterReason,
+  type EventHandler,
+  type MessageContext,
+  type OutgoingMessage,
+  type RawHandler,
+  type RawMessage,
+  type RetryPolicy,
+} from './message-bus.ts';
+
+export type DeliveryOutcome =
+  | { kind: 'handled'; attempts: number }
+  | { kind: 'dead-letter'; reason: DeadLetterReason; error: Error; attempts: number }
+  /** Stopped before the message was settled: it must not be acknowledged. */
+  | { kind: 'aborted' };
+
+export interface DeliveryHooks {
+  signal: AbortSignal;
+  logger: Logger;
+  /** Called between attempts so a slow retry loop does not cost the consumer its group membership. */
+  heartbeat?: () => Promise<void>;
+}
+
+export function retryPolicy(overrides?: Partial<RetryPolicy>): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...overrides };
+  if (!(policy.maxAttempts >= 1)) throw new Error('retry.maxAttempts must be >= 1');
+  return policy;
+}
+
+/** Exponential backoff with jitter in [d/2, d], so retries of many consumers do not synchronise. */
+export function backoffMs(policy: RetryPolicy, failedAttempt: number): number {
+  const d = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.multiplier ** (failedAttempt - 1));
+  return Math.round(d / 2 + (Math.random() * d) / 2);
+}
+
+/** Resolves after `ms`, or false at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Wraps an envelope handler: parse (malformed → DLQ), then run in the event's correlation context. */
+export function envelopeHandler<T>(handler: EventHandler<T>): RawHandler {
+  return async (message, ctx) => {
+    const envelope = parseEnvelope(message.value) as EventEnvelope<T>;
+    const correlationId = envelope.metadata.correlationId ?? message.headers[HEADERS.correlationId];
+    const run = (): Promise<void> => handler(envelope, ctx);
+    await (correlationId ? withCorrelationId(correlationId, run) : run());
+  };
+}
+
+/** Runs `handler` on one message under `policy`; never throws. */
+export async function deliver(
+  message: RawMessage,
+  groupId: string,
+  handler: RawHandler,
+  policy: RetryPolicy,
+  hooks: DeliveryHooks,
+): Promise<DeliveryOutcome> {
+  const where = { groupId, topic: message.topic, partition: message.partition, offset: message.offset };
+  for (let attempt = 1; ; attempt++) {
+    if (hooks.signal.aborted) return { kind: 'aborted' };
+    const ctx: MessageContext = { ...where, key: message.key, headers: message.headers, attempt };
+    try {
+      await handler(message, ctx);
+      return { kind: 'handled', attempts: attempt };
+    } catch (caught) {
+      const error = asError(caught);
+      if (error instanceof MalformedMessageError) return { kind: 'dead-letter', reason: 'malformed', error, attempts: attempt };
+      if (error instanceof NonRetryableError) return { kind: 'dead-letter', reason: 'non-retryable', error, attempts: attempt };
+      if (attempt >= policy.maxAttempts) {
+        return { kind: 'dead-letter', reason: 'retries-exhausted', error, attempts: attempt };
+      }
+      const wait = backoffMs(policy, attempt);
+      hooks.logger.warn({ ...where, attempt, retryInMs: wait, err: error }, 'event handler failed, retrying');
+      if (!(await sleep(wait, hooks.signal))) return { kind: 'aborted' };
+      await hooks.heartbeat?.();
+    }
+  }
+}
+
+const MAX_ERROR_CHARS = 1_000;
+
+/** The DLQ record: the original key, value and headers, plus why and where it failed. */
+export function deadLetterMessage(
+  message: RawMessage,
+  groupId: string,
+  outcome: Extract<DeliveryOutcome, { kind: 'dead-letter' }>,
+): { topic: string; message: OutgoingMessage } {
+  return {
+    topic: dlqTopicFor(message.topic),
+    message: {
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [HEADERS.dlqReason]: outcome.reason,
+        [HEADERS.dlqError]: outcome.error.message.slice(0, MAX_ERROR_CHARS),
+        [HEADERS.dlqErrorName]: outcome.error.name,
+        [HEADERS.dlqAttempts]: String(outcome.attempts),
+        [HEADERS.dlqGroup]: groupId,
+        [HEADERS.dlqTopic]: message.topic,
+        [HEADERS.dlqPartition]: String(message.partition),
+        [HEADERS.dlqOffset]: message.offset,
+        [HEADERS.dlqFailedAt]: new Date().toISOString(),
+      },
+    },
+  };
+}
+
+/** How an envelope is written: key = aggregate id; headers for routing/tracing without parsing. */
+export function envelopeToMessage(envelope: EventEnvelope): OutgoingMessage {
+  const headers: Record<string, string> = { [HEADERS.eventType]: envelope.type, [HEADERS.eventId]: envelope.id };
+  if (envelope.metadata.correlationId) headers[HEADERS.correlationId] = envelope.metadata.correlationId;
+  return { key: envelope.aggregateId, value: serializeEnvelope(envelope), headers };
+}
+
+/**
+ * Writes a dead letter, retrying with backoff until it succeeds or `signal` aborts (returns false):
+ * the source message is acknowledged only after its DLQ copy is safe.
+ */
+export async function writeDeadLetter(
+  publishRaw: (topic: string, messages: readonly OutgoingMessage[]) => Promise<void>,
+  message: RawMessage,
+  groupId: string,
+  outcome: Extract<DeliveryOutcome, { kind: 'dead-letter' }>,
+  policy: RetryPolicy,
+  hooks: DeliveryHooks,
+): Promise<boolean> {
+  const letter = deadLetterMessage(message, groupId, outcome);
+  hooks.logger.error(
+    {
+      groupId,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      reason: outcome.reason,
+      attempts: outcome.attempts,
+      err: outcome.error,
+    },
+    'event sent to dead-letter topic',
+  );
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await publishRaw(letter.topic, [letter.message]);
+      return true;
+    } catch (caught) {
+      const wait = backoffMs(policy, Math.min(attempt, 10));
+      hooks.logger.error({ dlq: letter.topic, attempt, retryInMs: wait, err: asError(caught) }, 'dead-letter write failed');
+      if (!(await sleep(wait, hooks.signal))) return false;
+      await hooks.heartbeat?.();
+    }
+  }
+}

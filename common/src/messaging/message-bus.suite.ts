@@ -1,0 +1,303 @@
+// One behavioural suite for every MessageBus backend (memory in unit tests, Kafka in int tests).
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { currentCorrelationId } from '../logger.ts';
+import { createEnvelope, dlqTopicFor, parseEnvelope, type EventEnvelope } from './envelope.ts';
+import { HEADERS, NonRetryableError, type MessageBus, type MessageContext, type RawMessage, type RetryPolicy } from './message-bus.ts';
+
+export interface BusHarness {
+  /** A new client of the same broker/cluster. */
+  createBus(options?: { retry?: Partial<RetryPolicy> }): MessageBus;
+  /** How long to wait for deliveries (Kafka group joins take seconds). */
+  timeoutMs: number;
+}
+
+const FAST_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 40 };
+
+export async function waitFor(check: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const event = (aggregateId: string, seq: number, extra: Record<string, unknown> = {}): EventEnvelope =>
+  createEnvelope({ type: 'TestHappened', aggregateType: 'Test', aggregateId, payload: { seq, ...extra } });
+
+export function describeMessageBus(name: string, harness: () => BusHarness): void {
+  describe(`MessageBus contract: ${name}`, () => {
+    const open: MessageBus[] = [];
+    const uniq = randomUUID().slice(0, 8);
+    let n = 0;
+    const topic = (label: string): string => `test.${label}.${uniq}.${n++}`;
+    const group = (label: string): string => `g.${label}.${uniq}.${n++}`;
+    const bus = (retry: Partial<RetryPolicy> = FAST_RETRY): MessageBus => {
+      const b = harness().createBus({ retry });
+      open.push(b);
+      return b;
+    };
+    /** Collects what lands in `<topic>.dlq`. */
+    const watchDlq = async (source: string): Promise<RawMessage[]> => {
+      const seen: RawMessage[] = [];
+      const b = bus();
+      await b.subscribeRaw({ groupId: group('dlq'), topics: [dlqTopicFor(source)], handler: async (m) => void seen.push(m) });
+      await b.start();
+      return seen;
+    };
+    const timeout = (): number => harness().timeoutMs;
+
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((b) => b.stop()));
+    });
+
+    it('delivers envelopes intact, keyed by aggregate id, with correlation and type headers', async () => {
+      const t = topic('basic');
+      const received: { env: EventEnvelope; ctx: MessageContext; correlation: string | undefined }[] = [];
+      const consumer = bus();
+      await consumer.subscribe({
+        groupId: group('basic'),
+        topics: [t],
+        handler: async (env, ctx) => void received.push({ env, ctx, correlation: currentCorrelationId() }),
+      });
+      await consumer.start();
+      const sent = createEnvelope({
+        type: 'OrderPlaced',
+        aggregateType: 'Order',
+        aggregateId: 'order-1',
+        payload: { total: { amount: '19.99', currencyCode: 'EUR' } },
+        metadata: { correlationId: 'corr-basic-1' },
+      });
+      await bus().publish(t, [sent]);
+      await waitFor(() => received.length === 1, timeout(), 'delivery');
+      const [{ env, ctx, correlation }] = received as [(typeof received)[number]];
+      expect(env).toEqual(sent);
+      expect(ctx.key).toBe('order-1');
+      expect(ctx.topic).toBe(t);
+      expect(ctx.attempt).toBe(1);
+      expect(ctx.headers[HEADERS.correlationId]).toBe('corr-basic-1');
+      expect(ctx.headers[HEADERS.eventType]).toBe('OrderPlaced');
+      expect(ctx.headers[HEADERS.eventId]).toBe(sent.id);
+      expect(correlation).toBe('corr-basic-1');
+    });
+
+    it('keeps per-aggregate order (3 aggregates x 50 events, interleaved batches)', async () => {
+      const t = topic('order');
+      const seen = new Map<string, number[]>();
+      const consumer = bus();
+      await consumer.subscribe<{ seq: number }>({
+        groupId: group('order'),
+        topics: [t],
+        concurrency: 3,
+        handler: async (env) => {
+          // Random small delays make reordering visible if the backend allowed it.
+          if (Math.random() < 0.1) await new Promise((r) => setTimeout(r, 2));
+          const list = seen.get(env.aggregateId) ?? [];
+          list.push(env.payload.seq);
+          seen.set(env.aggregateId, list);
+        },
+      });
+      await consumer.start();
+      const producer = bus();
+      const aggregates = ['agg-a', 'agg-b', 'agg-c'];
+      for (let batch = 0; batch < 5; batch++) {
+        const envs = [];
+        for (let i = batch * 10; i < batch * 10 + 10; i++) for (const a of aggregates) envs.push(event(a, i));
+        await producer.publish(t, envs);
+      }
+      const total = (): number => [...seen.values()].reduce((s, l) => s + l.length, 0);
+      await waitFor(() => total() >= 150, timeout(), '150 deliveries');
+      const expected = Array.from({ length: 50 }, (_, i) => i);
+      for (const a of aggregates) expect(seen.get(a)).toEqual(expected);
+    });
+
+    it('retries a failing handler with backoff and acknowledges once it succeeds', async () => {
+      const t = topic('retry');
+      const dlq = await watchDlq(t);
+      const attempts: number[] = [];
+      const done: number[] = [];
+      const consumer = bus();
+      await consumer.subscribe<{ seq: number }>({
+        groupId: group('retry'),
+        topics: [t],
+        handler: async (env, ctx) => {
+          if (env.payload.seq === 0) {
+            attempts.push(ctx.attempt);
+            if (ctx.attempt < 3) throw new Error('transient failure');
+          }
+          done.push(env.payload.seq);
+        },
+      });
+      await consumer.start();
+      await bus().publish(t, [event('k', 0), event('k', 1)]);
+      await waitFor(() => done.length === 2, timeout(), 'both handled');
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(done).toEqual([0, 1]);
+      expect(dlq).toHaveLength(0);
+    });
+
+    it('dead-letters a message whose handler keeps failing, with the error, and later messages still flow', async () => {
+      const t = topic('poison');
+      const dlq = await watchDlq(t);
+      const handled: number[] = [];
+      let poisonAttempts = 0;
+      const consumer = bus();
+      const poison = event('same-key', 1);
+      await consumer.subscribe<{ seq: number }>({
+        groupId: group('poison'),
+        topics: [t],
+        handler: async (env) => {
+          if (env.id === poison.id) {
+            poisonAttempts++;
+            throw new Error('stock table on fire');
+          }
+          handled.push(env.payload.seq);
+        },
+      });
+      await consumer.start();
+      await bus().publish(t, [event('same-key', 0), poison, event('same-key', 2), event('other-key', 3)]);
+      await waitFor(() => handled.length === 3 && dlq.length === 1, timeout(), 'handled + dead-lettered');
+      expect(handled.filter((s) => s !== 3)).toEqual([0, 2]);
+      expect(poisonAttempts).toBe(3);
+      const [letter] = dlq as [RawMessage];
+      expect(parseEnvelope(letter.value)).toEqual(poison);
+      expect(letter.key).toBe('same-key');
+      expect(letter.headers[HEADERS.dlqReason]).toBe('retries-exhausted');
+      expect(letter.headers[HEADERS.dlqError]).toBe('stock table on fire');
+      expect(letter.headers[HEADERS.dlqAttempts]).toBe('3');
+      expect(letter.headers[HEADERS.dlqTopic]).toBe(t);
+      expect(letter.headers[HEADERS.eventType]).toBe('TestHappened');
+    });
+
+    it('sends malformed messages straight to the DLQ without calling the handler', async () => {
+      const t = topic('malformed');
+      const dlq = await watchDlq(t);
+      const handled: EventEnvelope[] = [];
+      const consumer = bus();
+      await consumer.subscribe({ groupId: group('malformed'), topics: [t], handler: async (env) => void handled.push(env) });
+      await consumer.start();
+      const good = event('k', 7);
+      const producer = bus();
+      await producer.publishRaw(t, [
+        { key: 'k', value: 'this is not json' },
+        { key: 'k', value: JSON.stringify({ hello: 'world' }) },
+      ]);
+      await producer.publish(t, [good]);
+      await waitFor(() => handled.length === 1 && dlq.length === 2, timeout(), 'good handled, 2 dead letters');
+      expect(handled[0]).toEqual(good);
+      expect(dlq.map((m) => m.value).sort()).toEqual([JSON.stringify({ hello: 'world' }), 'this is not json'].sort());
+      for (const letter of dlq) {
+        expect(letter.headers[HEADERS.dlqReason]).toBe('malformed');
+        expect(letter.headers[HEADERS.dlqAttempts]).toBe('1');
+        expect(letter.headers[HEADERS.dlqError]).toMatch(/not (JSON|an event envelope)/);
+      }
+    });
+
+    it('dead-letters a NonRetryableError after one attempt', async () => {
+      const t = topic('nonretry');
+      const dlq = await watchDlq(t);
+      let calls = 0;
+      const consumer = bus();
+      await consumer.subscribe({
+        groupId: group('nonretry'),
+        topics: [t],
+        handler: async () => {
+          calls++;
+          throw new NonRetryableError('amount does not match the order');
+        },
+      });
+      await consumer.start();
+      await bus().publish(t, [event('k', 1)]);
+      await waitFor(() => dlq.length === 1, timeout(), 'dead letter');
+      expect(calls).toBe(1);
+      expect(dlq[0]!.headers[HEADERS.dlqReason]).toBe('non-retryable');
+      expect(dlq[0]!.headers[HEADERS.dlqErrorName]).toBe('NonRetryableError');
+    });
+
+    it('delivers every message to every consumer group', async () => {
+      const t = topic('groups');
+      const a: number[] = [];
+      const b: number[] = [];
+      const busA = bus();
+      const busB = bus();
+      await busA.subscribe<{ seq: number }>({ groupId: group('a'), topics: [t], handler: async (e) => void a.push(e.payload.seq) });
+      await busB.subscribe<{ seq: number }>({ groupId: group('b'), topics: [t], handler: async (e) => void b.push(e.payload.seq) });
+      await Promise.all([busA.start(), busB.start()]);
+      await bus().publish(t, [event('x', 1), event('x', 2), event('x', 3)]);
+      await waitFor(() => a.length === 3 && b.length === 3, timeout(), 'both groups');
+      expect(a).toEqual([1, 2, 3]);
+      expect(b).toEqual([1, 2, 3]);
+    });
+
+    it('resumes a group from its committed offsets after a restart', async () => {
+      const t = topic('resume');
+      const g = group('resume');
+      const producer = bus();
+      const first: number[] = [];
+      const one = harness().createBus({ retry: FAST_RETRY });
+      await one.subscribe<{ seq: number }>({ groupId: g, topics: [t], handler: async (e) => void first.push(e.payload.seq) });
+      await one.start();
+      await producer.publish(t, [event('r', 0), event('r', 1)]);
+      await waitFor(() => first.length === 2, timeout(), 'first run');
+      await one.stop();
+      await producer.publish(t, [event('r', 2), event('r', 3)]);
+      const second: number[] = [];
+      const two = bus();
+      await two.subscribe<{ seq: number }>({ groupId: g, topics: [t], handler: async (e) => void second.push(e.payload.seq) });
+      await two.start();
+      await waitFor(() => second.length >= 2, timeout(), 'second run');
+      expect(first).toEqual([0, 1]);
+      expect(second).toEqual([2, 3]);
+    });
+
+    it('stop() cuts a retry backoff short without acknowledging; the message is delivered again later', async () => {
+      const t = topic('stop');
+      const g = group('stop');
+      const dlq = await watchDlq(t);
+      let calls = 0;
+      const one = harness().createBus({ retry: { maxAttempts: 5, initialBackoffMs: 60_000, maxBackoffMs: 60_000 } });
+      await one.subscribe({
+        groupId: g,
+        topics: [t],
+        handler: async () => {
+          calls++;
+          throw new Error('down for now');
+        },
+      });
+      await one.start();
+      await bus().publish(t, [event('s', 1)]);
+      await waitFor(() => calls === 1, timeout(), 'first attempt');
+      const started = Date.now();
+      await one.stop();
+      expect(Date.now() - started).toBeLessThan(15_000); // not the 30-60 s backoff
+      const redelivered: EventEnvelope[] = [];
+      const two = bus();
+      await two.subscribe({ groupId: g, topics: [t], handler: async (e) => void redelivered.push(e) });
+      await two.start();
+      await waitFor(() => redelivered.length === 1, timeout(), 'redelivery');
+      expect(redelivered[0]!.payload).toEqual({ seq: 1 });
+      expect(dlq).toHaveLength(0);
+    });
+
+    it('stop() waits for an in-flight handler to finish', async () => {
+      const t = topic('inflight');
+      let finished = false;
+      let startedHandler = false;
+      const one = harness().createBus({ retry: FAST_RETRY });
+      await one.subscribe({
+        groupId: group('inflight'),
+        topics: [t],
+        handler: async () => {
+          startedHandler = true;
+          await new Promise((r) => setTimeout(r, 300));
+          finished = true;
+        },
+      });
+      await one.start();
+      await bus().publish(t, [event('i', 1)]);
+      await waitFor(() => startedHandler, timeout(), 'handler start');
+      await one.stop();
+      expect(finished).toBe(true);
+    });
+  });
+}
