@@ -42,7 +42,8 @@ export interface BaseSupergraph {
 
 /**
  * What to compare against: an explicit `baseRev` (CI can pass the merge-base); otherwise HEAD when the
- * fresh composition differs from HEAD's file (the change under way), else HEAD~1 (what the last commit changed).
+ * fresh composition differs from HEAD's file (the change under way), else the parent of the last commit
+ * that changed the file (what that change did; plain HEAD~1 would mostly be an unrelated commit).
  */
 export function baseSupergraph(
   cwd: string,
@@ -53,7 +54,8 @@ export function baseSupergraph(
   let rev = baseRev;
   if (rev === undefined) {
     const atHead = fileAtRevision(cwd, 'HEAD', relativePath);
-    rev = atHead !== undefined && atHead !== freshSdl ? 'HEAD' : 'HEAD~1';
+    const lastChange = git(cwd, ['log', '-1', '--format=%h', 'HEAD', '--', relativePath])?.trim();
+    rev = atHead !== freshSdl || !lastChange ? 'HEAD' : `${lastChange}~1`;
   }
   const hash = git(cwd, ['rev-parse', '--short', '--verify', '--quiet', `${rev}^{commit}`])?.trim();
   return { label: hash ? `${rev} (${hash})` : rev, sdl: fileAtRevision(cwd, rev, relativePath) };

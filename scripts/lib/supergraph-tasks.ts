@@ -1,7 +1,7 @@
 // The two supergraph tasks (`npm run compose`, `npm run schema:check`) as functions: the scripts only
 // print their reports, so tests can run the tasks on temporary trees without spawning processes.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   apiSchemaFromSupergraphSdl,
   composeSupergraph,
@@ -125,7 +125,7 @@ function readNotYetServed(paths: SupergraphPaths): NotYetServed {
 }
 
 export interface SchemaCheckOptions {
-  /** Git revision to report API changes against (default: HEAD or HEAD~1, see baseSupergraph). */
+  /** Git revision to report API changes against (default: see baseSupergraph). */
   baseRev?: string;
   /** Where the earlier supergraph comes from; defaults to git. Tests pass their own. */
   readBase?: (freshSdl: string) => BaseSupergraph;
@@ -175,7 +175,8 @@ export async function runSchemaCheck(paths: SupergraphPaths, options: SchemaChec
 
   const readBase =
     options.readBase ??
-    ((fresh: string) => baseSupergraph(paths.root, relative(paths.root, paths.supergraph), fresh, options.baseRev));
+    // git runs beside the file, so an overridden --supergraph in another repository works too.
+    ((fresh: string) => baseSupergraph(dirname(paths.supergraph), basename(paths.supergraph), fresh, options.baseRev));
   const base = readBase(outcome.supergraphSdl);
   if (base.sdl === undefined) {
     report.log.push(`no previous version of ${supergraphFile} at ${base.label}: no change report`);
