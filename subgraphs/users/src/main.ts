@@ -1,0 +1,4 @@
+import { runMain } from '@limitedcart/common';
+import { usersService } from './index.ts';
+
+await runMain(usersService);

@@ -1,0 +1,19 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { RequestContext } from '@limitedcart/common';
+import { userLoaderFactory } from '../loaders/user.loader.ts';
+import type { AccountService } from '../services/account.service.ts';
+import type { TokenService } from '../services/token.service.ts';
+import { DateTimeScalar } from './date-time.scalar.ts';
+import { mutationResolvers } from './mutation.resolver.ts';
+import { queryResolvers } from './query.resolver.ts';
+import { userResolvers } from './user.resolver.ts';
+
+export function usersResolvers(accounts: AccountService, tokens: TokenService): GraphQLResolverMap<RequestContext> {
+  const loader = userLoaderFactory((ids) => accounts.findByIds(ids));
+  return {
+    DateTime: DateTimeScalar,
+    Query: queryResolvers(loader),
+    Mutation: mutationResolvers(accounts, tokens),
+    User: userResolvers(loader) as GraphQLResolverMap<RequestContext>[string],
+  };
+}
