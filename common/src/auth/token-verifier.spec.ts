@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { bearerToken, localTokenVerifier } from './token-verifier.ts';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
 
@@ -9,7 +9,7 @@ async function keys(kid: string) {
   return { privateKey, jwk };
 }
 
-const sign = (key: CryptoKey, kid: string, claims: Record<string, unknown> = { roles: ['CUSTOMER'] }, exp = '15m') =>
+const sign = (key: CryptoKey, kid: string, claims: Record<string, unknown> = { roles: ['CUSTOMER'] }, exp: string | number = '15m') =>
   new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime(exp).sign(key);
 
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { extensions?: { code?: string } }) => e.extensions?.code);
