@@ -14,3 +14,4 @@ export * from './http/health.ts';
 export * from './http/metrics.ts';
 export * from './http/apollo-handler.ts';
 export * from './http/subgraph-server.ts';
+export * from './admission/index.ts';
