@@ -12,6 +12,7 @@ import {
   newClusterId,
   parseBrokers,
   serverProperties,
+  toolsLog4jProperties,
   type KafkaPaths,
 } from './config.ts';
 import { ensureJars } from './jars.ts';
@@ -81,7 +82,7 @@ async function ensure(brokers: string[], opts: EnsureKafkaOptions): Promise<Ensu
     if (existing && isBrokerProcess(existing)) {
       // Ours, still starting (its starter was interrupted): wait for it rather than start a second one.
       log(`kafka: broker pid ${existing} is still starting, waiting for it...`);
-      await waitUntilReady(brokers, existing, deadline, paths);
+      await waitUntilReady(brokers, existing, deadline, paths, 0);
       return done(false);
     }
 
@@ -107,12 +108,18 @@ async function ensure(brokers: string[], opts: EnsureKafkaOptions): Promise<Ensu
     // Rewritten every start so config changes apply; the formatted storage (cluster id) is kept.
     await writeFile(paths.serverProperties, serverProperties(paths, addr));
     await writeFile(paths.log4jProperties, log4jProperties());
+    await writeFile(paths.toolsLog4jProperties, toolsLog4jProperties());
     await formatStorageOnce(paths, log);
 
+    // Error reports quote only what this start logged, not earlier runs.
+    const logOffset = await stat(paths.serverLog).then(
+      (s) => s.size,
+      () => 0,
+    );
     const pid = await spawnBroker(paths);
     await writePid(paths.pidFile, pid);
     log(`kafka: starting broker on ${address} (pid ${pid}, log ${paths.serverLog})`);
-    await waitUntilReady(brokers, pid, deadline, paths);
+    await waitUntilReady(brokers, pid, deadline, paths, logOffset);
     return done(true);
   } finally {
     await release();
@@ -164,10 +171,10 @@ function javaBin(): string {
   return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 }
 
-function jvmBase(paths: KafkaPaths): string[] {
+function jvmBase(paths: KafkaPaths, log4jFile: string): string[] {
   return [
     '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=${pathToFileURL(paths.log4jProperties).href}`,
+    `-Dlog4j.configuration=${pathToFileURL(log4jFile).href}`,
     `-Dkafka.logs.dir=${paths.logsDir}`,
     '-cp',
     // Expanded by the JVM itself (no shell involved).
@@ -180,7 +187,7 @@ async function formatStorageOnce(paths: KafkaPaths, log: (msg: string) => void):
   const clusterId = newClusterId();
   log(`kafka: formatting storage in ${paths.dataDir} (cluster id ${clusterId})`);
   const args = [
-    ...jvmBase(paths),
+    ...jvmBase(paths, paths.toolsLog4jProperties),
     'kafka.tools.StorageTool',
     'format',
     '--cluster-id',
@@ -208,7 +215,7 @@ async function spawnBroker(paths: KafkaPaths): Promise<number> {
         '-XX:InitiatingHeapOccupancyPercent=35',
         '-XX:+ExplicitGCInvokesConcurrent',
         '-XX:+ExitOnOutOfMemoryError',
-        ...jvmBase(paths),
+        ...jvmBase(paths, paths.log4jProperties),
         'kafka.Kafka',
         paths.serverProperties,
       ],
@@ -227,21 +234,26 @@ async function spawnBroker(paths: KafkaPaths): Promise<number> {
   }
 }
 
-async function waitUntilReady(brokers: string[], pid: number, deadline: number, paths: KafkaPaths): Promise<void> {
+async function waitUntilReady(
+  brokers: string[],
+  pid: number,
+  deadline: number,
+  paths: KafkaPaths,
+  logOffset: number,
+): Promise<void> {
   for (;;) {
     if (await isKafkaUp(brokers)) return;
     if (!isAlive(pid)) {
       await removePid(paths.pidFile);
       throw new Error(
-        `kafka: broker (pid ${pid}) exited during startup. Last log lines (${paths.serverLog}):\n` +
-          (await logTail(paths)),
+        `kafka: broker (pid ${pid}) exited during startup. Last log lines:\n` + (await logTail(paths, logOffset)),
       );
     }
     if (Date.now() >= deadline) {
       throw new Error(
         `kafka: broker (pid ${pid}) did not answer on ${brokers.join(',')} in time; it is left running ` +
-          `(stop: npm run kafka:stop). See ${paths.serverLog} and ${paths.outFile}. Last log lines:\n` +
-          (await logTail(paths)),
+          `(stop: npm run kafka:stop). Last log lines:\n` +
+          (await logTail(paths, logOffset)),
       );
     }
     await sleep(250);
@@ -311,13 +323,18 @@ function runToEnd(cmd: string, args: string[]): Promise<{ code: number; output: 
   });
 }
 
-async function logTail(paths: KafkaPaths): Promise<string> {
-  const parts: string[] = [];
-  for (const file of [paths.serverLog, paths.outFile]) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    if (text.trim()) parts.push(lastLines(text, 12));
-  }
-  return parts.join('\n') || '(no log output)';
+async function logTail(paths: KafkaPaths, serverLogOffset: number): Promise<string> {
+  const serverLog = await readFile(paths.serverLog).then(
+    (b) => b.subarray(b.length >= serverLogOffset ? serverLogOffset : 0).toString('utf8'),
+    () => '',
+  );
+  const out = await readFile(paths.outFile, 'utf8').catch(() => '');
+  return [
+    `--- ${paths.serverLog}`,
+    serverLog.trim() ? lastLines(serverLog, 12) : '(empty)',
+    `--- ${paths.outFile} (JVM output)`,
+    out.trim() ? lastLines(out, 8) : '(empty)',
+  ].join('\n');
 }
 
 function lastLines(text: string, n: number): string {
