@@ -1,14 +1,13 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { CORRELATION_HEADER } from '@limitedcart/common';
-import nodeFetch from 'node-fetch';
 import type { GatewayContext } from './auth/gateway-context.ts';
 
 /** Per subgraph: enough sockets for a drop's burst, bounded so one slow subgraph cannot exhaust file descriptors. */
 export const SUBGRAPH_MAX_SOCKETS = 64;
-/** A subgraph call that takes longer than this fails (the client gets an error for that part, not a hung request). */
+/** A subgraph call (connect, send, whole response) that takes longer fails: an error for that part, not a hung request. */
 export const SUBGRAPH_TIMEOUT_MS = 10_000;
 
 export interface SubgraphClient {
@@ -17,14 +16,51 @@ export interface SubgraphClient {
   close(): void;
 }
 
+function responseHeaders(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else if (value !== undefined) headers.set(name, value);
+  }
+  return headers;
+}
+
 /**
- * A fetcher over one keep-alive agent per subgraph. node-fetch v2 (what @apollo/gateway itself depends on) honours
- * both `agent` and `timeout`; the default make-fetch-happen fetcher replaces any agent with its own unbounded one.
+ * A fetcher over one bounded keep-alive agent per subgraph, with a deadline for the whole exchange. Written on
+ * node:http because neither fetcher @apollo/gateway ships fits: make-fetch-happen replaces any agent with its own
+ * unbounded pool, and node-fetch v2 falsely fails chunked responses on reused keep-alive sockets ("Premature close").
  */
 export function subgraphClient(url: string, timeoutMs = SUBGRAPH_TIMEOUT_MS): SubgraphClient {
+  const https = new URL(url).protocol === 'https:';
   const options = { keepAlive: true, maxSockets: SUBGRAPH_MAX_SOCKETS, maxFreeSockets: 16, scheduling: 'lifo' as const };
-  const agent = new URL(url).protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
-  const fetcher: Fetcher = (target, init) => nodeFetch(target, { ...init, agent, timeout: timeoutMs });
+  const agent = https ? new HttpsAgent(options) : new HttpAgent(options);
+  const send = https ? httpsRequest : httpRequest;
+
+  const fetcher: Fetcher = (target: string, init: FetcherRequestInit = {}) =>
+    new Promise<FetcherResponse>((resolve, reject) => {
+      const req = send(target, { method: init.method ?? 'GET', headers: init.headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', fail);
+        res.on('end', () => {
+          clearTimeout(timer);
+          const status = res.statusCode ?? 502;
+          const body = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          try {
+            resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res) }));
+          } catch (error) {
+            reject(error as Error); // a status a Response cannot carry (1xx)
+          }
+        });
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`subgraph request timed out after ${timeoutMs} ms`)), timeoutMs);
+      function fail(error: Error) {
+        clearTimeout(timer);
+        reject(error);
+      }
+      req.on('error', fail);
+      req.end(init.body);
+    });
   return { fetcher, close: () => agent.destroy() };
 }
 

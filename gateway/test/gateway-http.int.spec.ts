@@ -198,3 +198,39 @@ describe('gateway over HTTP', () => {
     });
   });
 });
+
+describe('gateway in production', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      NODE_ENV: 'production',
+      ADMIN_EMAIL: 'admin@example.com',
+      ADMIN_PASSWORD: 'not-a-real-password',
+      PAYMENT_WEBHOOK_SECRET: 'whsec_gateway_test_only_secret',
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  }, 30_000);
+
+  it('serves no landing page', T, async () => {
+    const res = await fetch(h.url, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(10_000) });
+    expect(res.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+    expect(await res.text()).not.toMatch(/embeddable-sandbox/);
+  });
+
+  it('refuses introspection and does not suggest field names', T, async () => {
+    const introspection = await postGraphQL(h.url, { query: '{ __schema { queryType { name } } }' });
+    expect(introspection.status).toBe(400);
+    expect(introspection.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const typo = await postGraphQL(h.url, { query: '{ ech { correlationId } }' });
+    expect(typo.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('still serves queries', T, async () => {
+    const res = await postGraphQL(h.url, { query: '{ echo { correlationId } }' });
+    expect(res.body.errors).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { bearerToken, formatError, MAX_BODY_BYTES, type Logger, type TokenVerifier } from '@limitedcart/common';
 import {
   getOperationAST,
@@ -48,6 +49,26 @@ interface PreparedOperation {
 
 const CLOSE_GRACE_MS = 2_000;
 
+// graphql ships no exports map: Node resolves every `import 'graphql'` (ours, graphql-ws's) to its CommonJS build,
+// while Vite-based test runners resolve our source's import to the .mjs build. graphql-ws accepts errors from
+// onSubscribe only when they are `instanceof` its GraphQLError, so they are rebuilt with the class Node loads
+// (in production the very same class).
+const { GraphQLError: NodeGraphQLError } = createRequire(import.meta.url)('graphql') as { GraphQLError: typeof GraphQLError };
+
+function refusal(errors: readonly GraphQLError[]): GraphQLError[] {
+  return errors.map((error) => new NodeGraphQLError(error.message, { extensions: error.extensions }));
+}
+
+/** graphql-ws error payloads: formatted like Apollo's (no stack, internals hidden in production), no HTTP hints. */
+function wsFormat(format: ReturnType<typeof formatError>) {
+  return (error: GraphQLError) => {
+    const formatted = format(error.toJSON());
+    if (!formatted.extensions || !('http' in formatted.extensions)) return formatted;
+    const { http: _http, ...extensions } = formatted.extensions;
+    return { ...formatted, extensions };
+  };
+}
+
 function requestError(message: string, code: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code } });
 }
@@ -59,7 +80,7 @@ function requestError(message: string, code: string): GraphQLError {
  */
 export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
   const { logger } = options;
-  const format = formatError(options.production);
+  const format = wsFormat(formatError(options.production));
   const wss = new WebSocketServer({ server: options.server, path: options.path, maxPayload: MAX_BODY_BYTES });
 
   const disposable = useServer<Record<string, unknown>, ConnectionExtra>(
@@ -81,27 +102,27 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
       },
       async onSubscribe(ctx, _id, payload) {
         const tooLong = overLongQuery(payload.query);
-        if (tooLong !== undefined) return [queryTooLongError(tooLong)];
+        if (tooLong !== undefined) return refusal([queryTooLongError(tooLong)]);
         let document: DocumentNode;
         try {
           document = parse(payload.query, parseOptions);
         } catch (error) {
-          return [requestError(error instanceof Error ? error.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED')];
+          return refusal([requestError(error instanceof Error ? error.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED')]);
         }
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
-        if (!operation) return [requestError('Unable to identify the operation to run', 'BAD_REQUEST')];
+        if (!operation) return refusal([requestError('Unable to identify the operation to run', 'BAD_REQUEST')]);
         let context: GatewayContext;
         try {
           context = await gatewayContext(ctx.extra.authorization, randomUUID(), options.verifier, logger);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : requestError('Unauthenticated', 'UNAUTHENTICATED')];
+          return refusal([error instanceof GraphQLError ? error : requestError('Unauthenticated', 'UNAUTHENTICATED')]);
         }
         const variables = payload.variables ?? undefined;
         const prepared: PreparedOperation = { context, query: payload.query, operationName, variables };
         if (operation.operation === 'subscription') {
           const result = await options.subscriptions.subscribe({ query: payload.query, document, operationName, variables }, context);
-          if (!isIterable(result)) return result;
+          if (!isIterable(result)) return refusal(result);
           prepared.stream = result;
         }
         return { schema: options.schema(), document, operationName, variableValues: variables, contextValue: prepared };
@@ -118,7 +139,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
       },
       // Pass results through as they are: they are formatted already (graphql-ws would call toJSON on each error).
       onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => format(error.toJSON())),
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
     },
     wss,
   );
