@@ -27,6 +27,7 @@ import {
   type RouteHandler,
   type ServiceModule,
   type SubgraphName,
+  withCorrelationId,
 } from '@limitedcart/common';
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
@@ -97,7 +98,14 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
 
   // The routes exist before Apollo does; the GraphQL handler is bound in start().
   let graphql: RouteHandler = (_req, res) => sendRequestError(res, 503, 'NOT_READY', 'The gateway is not running');
-  const delegate: RouteHandler = (req, res, body) => graphql(req, res, body);
+  const delegate: RouteHandler = (req, res, body) => {
+    if (phase === 'stopping' || phase === 'stopped') {
+      // A request on a kept-alive connection while draining: refuse it so the client retries on another replica.
+      res.setHeader('connection', 'close');
+      return sendRequestError(res, 503, 'SERVICE_UNAVAILABLE', 'The gateway is shutting down');
+    }
+    return graphql(req, res, body);
+  };
   const checks = (): ReadinessCheck[] => [
     ...(redis ? [redisReadiness(redis)] : []),
     ...[...routed].map(([name, url]) => subgraphReadiness(name, url)),
@@ -184,7 +192,8 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
     };
 
     const execute: GatewayExecutor = async (request, contextValue) => {
-      const response = await instance.executeOperation(request, { contextValue });
+      // Socket operations have no HTTP request scope: give their logs the operation's correlation id.
+      const response = await withCorrelationId(contextValue.correlationId, () => instance.executeOperation(request, { contextValue }));
       if (response.body.kind === 'single') return response.body.singleResult;
       return { errors: [{ message: 'Incremental delivery (@defer/@stream) is not supported here', extensions: { code: 'BAD_REQUEST' } }] } satisfies FormattedExecutionResult;
     };
@@ -215,9 +224,13 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
     phase = 'stopping'; // /health/ready answers 503 from here on
     // Drain HTTP (in-flight requests finish; new connections are refused) while websocket clients are told to go.
     const httpClosed = closeServer(server);
+    // A kept-alive connection goes idle only once its in-flight response is sent: close those as they free up
+    // instead of waiting for the grace period.
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
     await ws?.close();
     await subscriptions?.close();
     await httpClosed;
+    clearInterval(idleSweep);
     await apollo?.stop().catch((error: unknown) => logger.warn({ err: error }, 'Apollo did not stop cleanly'));
     for (const client of clients) client.close();
     if (redis) await redis.quit().catch(() => redis?.disconnect());

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './support/harness.ts';
+import { postGraphQL, startHarness, type Harness } from './support/harness.ts';
 
 const T = { timeout: 15_000 };
 
@@ -67,6 +67,25 @@ describe('gateway stop', () => {
       await expect(fetch(`${h.origin}/health/live`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
     } finally {
       await h.stop(); // stops the gateway again, then the fakes
+    }
+  });
+
+  it('lets an in-flight query finish before it stops', { timeout: 30_000 }, async () => {
+    const h = await startHarness();
+    try {
+      const inFlight = postGraphQL(h.url, { query: '{ slow(ms: 500) }' });
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the query has reached the subgraph
+      const stopBegan = Date.now();
+      const stopped = h.gateway.stop();
+      const res = await inFlight;
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ slow: 500 });
+      await stopped;
+      // The drained keep-alive connection is closed as soon as it is idle, not after the 10 s grace.
+      expect(Date.now() - stopBegan).toBeLessThan(3_000);
+      expect(h.gateway.server.listening).toBe(false);
+    } finally {
+      await h.stop();
     }
   });
 });

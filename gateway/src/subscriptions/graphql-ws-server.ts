@@ -121,7 +121,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
         const variables = payload.variables ?? undefined;
         const prepared: PreparedOperation = { context, query: payload.query, operationName, variables };
         if (operation.operation === 'subscription') {
-          const result = await options.subscriptions.subscribe({ query: payload.query, document, operationName, variables }, context);
+          let result: Awaited<ReturnType<SubscriptionSource['subscribe']>>;
+          try {
+            result = await options.subscriptions.subscribe({ query: payload.query, document, operationName, variables }, context);
+          } catch (error) {
+            logger.error({ err: error }, 'subscription source failed');
+            return refusal([requestError('Internal server error', 'INTERNAL_SERVER_ERROR')]);
+          }
           if (!isIterable(result)) return refusal(result);
           prepared.stream = result;
         }
@@ -131,7 +137,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsServer {
       async execute(args) {
         const prepared = args.contextValue as PreparedOperation;
         const { query, operationName, variables, context } = prepared;
-        return (await options.execute({ query, operationName, variables }, context)) as ExecutionResult;
+        try {
+          return (await options.execute({ query, operationName, variables }, context)) as ExecutionResult;
+        } catch (error) {
+          // Thrown here, graphql-ws would close the whole socket (4500); one failed operation should not.
+          logger.error({ err: error, correlationId: context.correlationId }, 'graphql-ws operation failed');
+          return { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } as unknown as ExecutionResult;
+        }
       },
       subscribe(args) {
         const prepared = args.contextValue as PreparedOperation;

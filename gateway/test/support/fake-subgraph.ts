@@ -17,6 +17,8 @@ export const FAKE_SUBGRAPH_SDL = /* GraphQL */ `
     echo: Echo!
     node: Node
     order(id: ID!): Order
+    "Answers after ms milliseconds."
+    slow(ms: Int!): Int!
   }
 
   type Mutation {
@@ -105,6 +107,10 @@ const resolvers = {
       correlationId: ctx.headers[CORRELATION_HEADER] ?? null,
     }),
     node: () => node(0),
+    slow: async (_: unknown, args: { ms: number }) => {
+      await new Promise((resolve) => setTimeout(resolve, args.ms));
+      return args.ms;
+    },
     order: (_: unknown, args: { id: string }) => ({
       id: args.id,
       status: 'AWAITING_PAYMENT',
