@@ -65,6 +65,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     csrfPrevention: true,
+    // runMain owns SIGINT/SIGTERM: Apollo's own handlers would cut the graceful stop short.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
   });
