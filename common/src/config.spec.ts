@@ -33,6 +33,7 @@ describe('loadConfig', () => {
   it.each([
     ['PAYMENT_WINDOW_SECONDS', 'soon'],
     ['GATEWAY_PORT', '70000'],
+    ['USERS_PORT', '-1'],
     ['DATABASE_URL', 'mysql://x'],
     ['KAFKA_BROKERS', 'no-port'],
     ['STORE_CURRENCY', 'dollars'],

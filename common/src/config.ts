@@ -7,7 +7,8 @@ export type ServiceName = SubgraphName | 'gateway';
 
 const DEV_WEBHOOK_SECRET = 'whsec_dev_limitedcart_not_for_production';
 
-const port = z.coerce.number().int().min(1).max(65_535);
+// 0 asks the OS for a free port (tests).
+const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const url = (protocols: string[]) =>
   z.string().refine((value) => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { AdmissionGate } from '@limitedcart/common/admission/index';
+import { AdmissionGate } from '@limitedcart/common/admission';
 
 const { values } = parseArgs({
   options: {

@@ -39,7 +39,8 @@ export async function requestContext(req: IncomingMessage, verifier: TokenVerifi
   const authorization = req.headers.authorization;
   const token = bearerToken(authorization);
   const user = token ? await verifier.verify(token) : null;
-  return { correlationId, user, authorization, logger: logger.child({ correlationId }) };
+  // The logger's mixin already stamps the correlation id on every line written inside this request.
+  return { correlationId, user, authorization, logger };
 }
 
 /** One subgraph on its port: /graphql, health, metrics and its own routes; stop() drains requests first. */

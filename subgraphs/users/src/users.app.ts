@@ -9,7 +9,7 @@ import {
   type RequestContext,
   type RunningService,
 } from '@limitedcart/common';
-import { createOrm } from '@limitedcart/common/db/index';
+import { createOrm } from '@limitedcart/common/db';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
 import { usersEntities } from './entities/index.ts';

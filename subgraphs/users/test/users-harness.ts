@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '@limitedcart/common';
-import { dropDatabase } from '@limitedcart/common/db/index';
+import { dropDatabase } from '@limitedcart/common/db';
 import { pino, type Logger } from 'pino';
 import { startUsers, type RunningUsers } from '../src/index.ts';
 

@@ -1,4 +1,4 @@
-import type { MigrationDef } from '@limitedcart/common/db/index';
+import type { MigrationDef } from '@limitedcart/common/db';
 import { M001CreateUserAccount } from './m001-create-user-account.ts';
 import { M002CreateRefreshToken } from './m002-create-refresh-token.ts';
 import { M003CreateSigningKey } from './m003-create-signing-key.ts';

@@ -1,4 +1,4 @@
-import { Migration } from '@limitedcart/common/db/index';
+import { Migration } from '@limitedcart/common/db';
 
 export class M003CreateSigningKey extends Migration {
   override up(): void {
