@@ -76,7 +76,7 @@ export function envelopeHandler<T>(handler: EventHandler<T>): RawHandler {
   };
 }
 
-/** Runs `handler` on one message under `policy`; never throws. */
+/** Runs `handler` on one message under `policy`. Throws only what `hooks.heartbeat` throws (a rebalance). */
 export async function deliver(
   message: RawMessage,
   groupId: string,

@@ -1,6 +1,6 @@
 // One behavioural suite for every MessageBus backend (memory in unit tests, Kafka in int tests).
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { currentCorrelationId } from '../logger.ts';
 import { createEnvelope, dlqTopicFor, parseEnvelope, type EventEnvelope } from './envelope.ts';
 import { HEADERS, NonRetryableError, type MessageBus, type MessageContext, type RawMessage, type RetryPolicy } from './message-bus.ts';
@@ -10,6 +10,8 @@ export interface BusHarness {
   createBus(options?: { retry?: Partial<RetryPolicy> }): MessageBus;
   /** How long to wait for deliveries (Kafka group joins take seconds). */
   timeoutMs: number;
+  /** Deletes topics and groups whose names contain `marker` (every name this suite makes does). */
+  cleanup?(marker: string): Promise<void>;
 }
 
 const FAST_RETRY: Partial<RetryPolicy> = { maxAttempts: 3, initialBackoffMs: 10, maxBackoffMs: 40 };
@@ -49,6 +51,9 @@ export function describeMessageBus(name: string, harness: () => BusHarness): voi
 
     afterEach(async () => {
       await Promise.all(open.splice(0).map((b) => b.stop()));
+    });
+    afterAll(async () => {
+      await harness().cleanup?.(uniq);
     });
 
     it('delivers envelopes intact, keyed by aggregate id, with correlation and type headers', async () => {
