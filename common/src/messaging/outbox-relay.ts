@@ -1,0 +1,262 @@
+// Publishes committed outbox rows to the bus in sequence order, then marks them published.
+//
+// Wake-up: LISTEN on the outbox channel (addToOutbox NOTIFYs, delivered at commit), plus a fallback
+// poll (default 1 s) for a lost listen connection, plus `notify()` for callers that want to be explicit.
+// Several relays of one service may run: each batch is taken under a transaction-scoped advisory
+// lock, so one relay publishes at a time and per-aggregate order holds; the others stand by.
+// Delivery is at-least-once: a crash between publish and commit republishes (consumers use the inbox).
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { pino, type Logger } from 'pino';
+import { pgPoolOf, type PgClient, type PgPool } from '../db/pg-pool.ts';
+import { sleep } from './delivery.ts';
+import type { EventEnvelope } from './envelope.ts';
+import type { MessageBus } from './message-bus.ts';
+import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox.ts';
+
+export interface OutboxRelayOptions {
+  orm: MikroORM;
+  bus: MessageBus;
+  logger?: Logger;
+  /** Rows per publish (default 200). */
+  batchSize?: number;
+  /** Fallback poll when no notification arrives (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** LISTEN for commits (default true). Without it, latency is the poll interval. */
+  listen?: boolean;
+  /** Backoff after a failed publish: from `initialBackoffMs` doubling up to `maxBackoffMs` (100 ms / 5 s). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Published rows older than this are deleted (default 1 h), checked every `pruneIntervalMs` (60 s). */
+  retentionMs?: number;
+  pruneIntervalMs?: number;
+  /** How long stop() keeps publishing what is pending (default 10 s). */
+  stopTimeoutMs?: number;
+}
+
+type BatchResult = 'empty' | 'partial' | 'full' | 'locked';
+
+// One advisory-lock key for the relay; lock keys are per database, and each service has its own.
+const RELAY_LOCK_KEY = '7263431750871046721';
+
+interface OutboxRow {
+  seq: string;
+  topic: string;
+  envelope: EventEnvelope;
+}
+
+export class OutboxRelay {
+  readonly #orm: MikroORM;
+  readonly #bus: MessageBus;
+  readonly #logger: Logger;
+  readonly #batchSize: number;
+  readonly #pollIntervalMs: number;
+  readonly #listen: boolean;
+  readonly #initialBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #retentionMs: number;
+  readonly #pruneIntervalMs: number;
+  readonly #stopTimeoutMs: number;
+  #pool: PgPool | undefined;
+  #listener: PgClient | undefined;
+  #running = false;
+  #dirty = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #stopSignal = new AbortController();
+  #lastPrune = 0;
+  #exclusive: Promise<unknown> = Promise.resolve();
+  #published = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#orm = options.orm;
+    this.#bus = options.bus;
+    this.#logger = options.logger ?? pino({ level: 'silent' });
+    this.#batchSize = options.batchSize ?? 200;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.#listen = options.listen ?? true;
+    this.#initialBackoffMs = options.initialBackoffMs ?? 100;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
+    this.#retentionMs = options.retentionMs ?? 3_600_000;
+    this.#pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  }
+
+  /** Rows this relay has published since it was created (tests, metrics). */
+  get publishedCount(): number {
+    return this.#published;
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#stopSignal = new AbortController();
+    this.#pool = await pgPoolOf(this.#orm);
+    if (this.#listen) await this.#startListening();
+    this.#dirty = true; // rows left by a previous run
+    this.#loop = this.#run();
+  }
+
+  /** Wakes the relay now (e.g. right after a commit); cheap, callable any time. */
+  notify(): void {
+    this.#dirty = true;
+    this.#wake?.();
+  }
+
+  /** Publishes everything committed so far; resolves when the outbox is drained (or after `timeoutMs`). */
+  async flush(timeoutMs = this.#stopTimeoutMs): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let result: BatchResult | 'failed';
+      try {
+        result = await this.#publishBatch();
+      } catch (err) {
+        this.#logger.warn({ err }, 'outbox flush: publish failed');
+        result = 'failed';
+      }
+      if (result === 'empty' || result === 'partial') return true;
+      if (Date.now() > deadline) return false;
+      if (result !== 'full') await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Stops after publishing what is pending (bounded by `stopTimeoutMs`), then releases connections. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#stopSignal.abort();
+    this.#wake?.();
+    await this.#loop;
+    const drained = await this.flush();
+    if (!drained) this.#logger.warn('outbox relay stopped with events still pending; the next relay will publish them');
+    const listener = this.#listener;
+    this.#listener = undefined;
+    if (listener) {
+      listener.removeAllListeners('notification');
+      await listener.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => undefined);
+      listener.release();
+    }
+  }
+
+  async #startListening(): Promise<void> {
+    try {
+      const client = await this.#pool!.connect();
+      client.on('notification', () => this.notify());
+      client.on('error', (err) => {
+        // The connection died: drop it and listen again shortly; the poll covers the gap.
+        this.#logger.warn({ err }, 'outbox relay: listen connection lost');
+        if (this.#listener === client) {
+          this.#listener = undefined;
+          client.release(err);
+          if (this.#running) setTimeout(() => void this.#startListening(), this.#pollIntervalMs).unref();
+        }
+      });
+      await client.query(`listen ${OUTBOX_CHANNEL}`);
+      this.#listener = client;
+    } catch (err) {
+      this.#logger.warn({ err }, 'outbox relay: cannot listen, polling only');
+      if (this.#running) setTimeout(() => void this.#startListening(), this.#pollIntervalMs * 5).unref();
+    }
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (this.#running) {
+      this.#dirty = false;
+      let result: BatchResult;
+      try {
+        result = await this.#publishBatch();
+        failures = 0;
+        await this.#maybePrune();
+      } catch (err) {
+        failures++;
+        const wait = Math.min(this.#maxBackoffMs, this.#initialBackoffMs * 2 ** (failures - 1));
+        this.#logger.error({ err, failures, retryInMs: wait }, 'outbox relay: publish failed, retrying');
+        await sleep(wait, this.#stopSignal.signal);
+        continue;
+      }
+      if (result === 'full' || (this.#dirty && result !== 'locked')) continue;
+      await this.#idle(this.#pollIntervalMs);
+    }
+  }
+
+  #idle(ms: number): Promise<void> {
+    if (this.#dirty || !this.#running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = () => {
+        this.#wake = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Batches from the loop, flush() and stop() never interleave within one relay. */
+  #publishBatch(): Promise<BatchResult> {
+    const next = this.#exclusive.then(
+      () => this.#publishBatchNow(),
+      () => this.#publishBatchNow(),
+    );
+    this.#exclusive = next.catch(() => undefined);
+    return next;
+  }
+
+  async #publishBatchNow(): Promise<BatchResult> {
+    const client = await (this.#pool ?? (await pgPoolOf(this.#orm))).connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
+      try {
+        const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as ok', [RELAY_LOCK_KEY]);
+        if (!lock.rows[0]?.ok) {
+          await client.query('rollback');
+          return 'locked';
+        }
+        const { rows } = await client.query<OutboxRow>(
+          `select seq, topic, envelope from ${OUTBOX_TABLE} where published_at is null order by seq limit $1`,
+          [this.#batchSize],
+        );
+        if (rows.length > 0) {
+          // One publish per topic, in seq order within it (per-key order is all Kafka keeps anyway).
+          const byTopic = new Map<string, EventEnvelope[]>();
+          for (const row of rows) {
+            const list = byTopic.get(row.topic) ?? [];
+            list.push(row.envelope);
+            byTopic.set(row.topic, list);
+          }
+          for (const [topic, envelopes] of byTopic) await this.#bus.publish(topic, envelopes);
+          await client.query(`update ${OUTBOX_TABLE} set published_at = now() where seq = any($1::bigint[])`, [
+            rows.map((r) => r.seq),
+          ]);
+        }
+        await client.query('commit');
+        this.#published += rows.length;
+        return rows.length === 0 ? 'empty' : rows.length < this.#batchSize ? 'partial' : 'full';
+      } catch (err) {
+        await client.query('rollback').catch((rollbackErr: Error) => (broken = rollbackErr));
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async #maybePrune(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#lastPrune < this.#pruneIntervalMs) return;
+    this.#lastPrune = now;
+    const client = await this.#pool!.connect();
+    try {
+      await client.query(
+        `delete from ${OUTBOX_TABLE} where seq in (select seq from ${OUTBOX_TABLE}
+           where published_at < now() - ($1 * interval '1 millisecond') limit 10000)`,
+        [this.#retentionMs],
+      );
+    } finally {
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,61 @@
+// Transactional outbox: events are rows written in the same transaction as the state change they
+// describe; OutboxRelay publishes them after commit. A rolled-back transaction leaves no event.
+import { Migration } from '@mikro-orm/migrations';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import type { MigrationDef } from '../db/create-orm.ts';
+import type { EventEnvelope } from './envelope.ts';
+
+export const OUTBOX_TABLE = 'messaging_outbox';
+/** NOTIFY channel: delivered when the writing transaction commits, never if it rolls back. */
+export const OUTBOX_CHANNEL = 'messaging_outbox';
+
+export class CreateOutboxTable extends Migration {
+  override up(): void {
+    // seq is the publication order; event_id unique so one event cannot be queued twice.
+    this.addSql(`create table ${OUTBOX_TABLE} (
+      seq bigint generated always as identity primary key,
+      event_id text not null unique,
+      topic text not null,
+      aggregate_type text not null,
+      aggregate_id text not null,
+      event_type text not null,
+      envelope jsonb not null,
+      created_at timestamptz not null default now(),
+      published_at timestamptz
+    )`);
+    this.addSql(`create index ${OUTBOX_TABLE}_pending on ${OUTBOX_TABLE} (seq) where published_at is null`);
+    this.addSql(`create index ${OUTBOX_TABLE}_published on ${OUTBOX_TABLE} (published_at) where published_at is not null`);
+  }
+}
+
+/** Add to a service's migration list (names sort before typical `M001_`/timestamp names: independent tables). */
+export const outboxMigrations: MigrationDef[] = [{ name: 'Messaging001_outbox', class: CreateOutboxTable }];
+
+/**
+ * Queues `envelopes` for `topic` (e.g. `topicFor('orders')`) inside the caller's transaction:
+ * `await em.transactional(async (tx) => { ...state change...; await addToOutbox(tx, topic, [env]); })`.
+ *
+ * It first takes a transaction-scoped advisory lock per aggregate, so two transactions writing
+ * events of one aggregate get their sequence numbers in commit order: the relay, which publishes in
+ * sequence order, then never publishes a later event of an aggregate before an earlier one.
+ */
+export async function addToOutbox(em: SqlEntityManager, topic: string, envelopes: readonly EventEnvelope[]): Promise<void> {
+  if (envelopes.length === 0) return;
+  if (!em.isInTransaction()) {
+    throw new Error('addToOutbox must be called inside the transaction that changes the state (em.transactional)');
+  }
+  // Sorted, so transactions touching several aggregates cannot deadlock on these locks.
+  const aggregates = [...new Set(envelopes.map((e) => `outbox:${e.aggregateType}:${e.aggregateId}`))].sort();
+  for (const key of aggregates) {
+    await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
+  }
+  const params: unknown[] = [];
+  for (const e of envelopes) params.push(e.id, topic, e.aggregateType, e.aggregateId, e.type, JSON.stringify(e));
+  const rows = envelopes.map(() => '(?, ?, ?, ?, ?, ?::jsonb)').join(', ');
+  await em.execute(
+    `insert into ${OUTBOX_TABLE} (event_id, topic, aggregate_type, aggregate_id, event_type, envelope) values ${rows}`,
+    params,
+    'run',
+  );
+  await em.execute(`select pg_notify(?, '')`, [OUTBOX_CHANNEL]);
+}
