@@ -1,0 +1,229 @@
+import type { Logger } from '@limitedcart/common';
+import {
+  ORDER_EVENTS,
+  type OrderCancelledPayload,
+  type OrderConfirmedPayload,
+  type OrderPlacedPayload,
+  type OrderRefundedPayload,
+} from '@limitedcart/common/events/order-events';
+import type { StockRejectionReason } from '@limitedcart/common/events/inventory-events';
+import { handleOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import type { HoldStatus } from '../entities/hold.entity.ts';
+import { emitInventoryEvents, type InventoryEvent } from './inventory-events.ts';
+import type { InventoryGate } from './inventory-gate.ts';
+import { applyMoves, byProductId, MOVES, type ProductQuantity, type StockMove } from './stock-moves.ts';
+
+/** Inbox consumer name of the orders.events handlers. */
+export const ORDER_EVENTS_CONSUMER = 'inventory.order-events';
+
+const MAX_QUANTITY = 2_147_483_647;
+
+export type PlaceOutcome =
+  | { kind: 'reserved'; holdExpiresAt: string }
+  | { kind: 'rejected'; reason: StockRejectionReason; productId: string }
+  | { kind: 'duplicate' };
+
+export type TransitionOutcome = { kind: 'applied' } | { kind: 'ignored'; status: HoldStatus | null } | { kind: 'duplicate' };
+
+interface Transition {
+  from: HoldStatus;
+  to: HoldStatus;
+  move: StockMove;
+  event: 'StockCommitted' | 'StockReleased' | 'StockReturned';
+  /** Whether the order's gate record is released once the change is committed. */
+  releaseGate: boolean;
+}
+
+const TRANSITIONS = {
+  confirm: { from: 'HELD', to: 'COMMITTED', move: MOVES.commit, event: 'StockCommitted', releaseGate: false },
+  cancel: { from: 'HELD', to: 'RELEASED', move: MOVES.release, event: 'StockReleased', releaseGate: true },
+  refund: { from: 'COMMITTED', to: 'RETURNED', move: MOVES.returnSold, event: 'StockReturned', releaseGate: true },
+} as const satisfies Record<string, Transition>;
+
+export interface HoldServiceOptions {
+  orm: MikroORM;
+  gate: InventoryGate;
+  logger: Logger;
+  /** inventory.events topic (prefixed). */
+  topic: string;
+  paymentWindowSeconds: number;
+}
+
+/**
+ * Inventory's part of the order saga: durable holds for OrderPlaced, and the moves of OrderConfirmed / Cancelled /
+ * Refunded. Each event is handled once (inbox row in the same transaction as the effect and the outgoing event).
+ * Gate calls run after commit; a redelivered event repeats them (they are idempotent), which repairs a crash between.
+ */
+export class HoldService {
+  readonly #orm: MikroORM;
+  readonly #gate: InventoryGate;
+  readonly #logger: Logger;
+  readonly #topic: string;
+  readonly #windowSeconds: number;
+
+  constructor(options: HoldServiceOptions) {
+    this.#orm = options.orm;
+    this.#gate = options.gate;
+    this.#logger = options.logger;
+    this.#topic = options.topic;
+    this.#windowSeconds = options.paymentWindowSeconds;
+  }
+
+  /** Routes an orders.events envelope; types inventory does not care about are skipped (undefined). */
+  async handle(envelope: EventEnvelope): Promise<PlaceOutcome | TransitionOutcome | undefined> {
+    switch (envelope.type) {
+      case ORDER_EVENTS.placed:
+        return this.place(envelope as EventEnvelope<OrderPlacedPayload>);
+      case ORDER_EVENTS.confirmed:
+        return this.transition(envelope as EventEnvelope<OrderConfirmedPayload>, TRANSITIONS.confirm);
+      case ORDER_EVENTS.cancelled:
+        return this.transition(envelope as EventEnvelope<OrderCancelledPayload>, TRANSITIONS.cancel);
+      case ORDER_EVENTS.refunded:
+        return this.transition(envelope as EventEnvelope<OrderRefundedPayload>, TRANSITIONS.refund);
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * Holds every line or none: lines merged per product and taken in product-id order with
+   * `available >= qty` conditional updates; the first failing line rolls the others back (savepoint) and the order is
+   * recorded REJECTED. StockReserved / StockRejected go through the outbox in the same transaction.
+   */
+  async place(envelope: EventEnvelope<OrderPlacedPayload>): Promise<PlaceOutcome> {
+    const { orderId, customerId } = envelope.payload;
+    const lines = validPlacedLines(envelope.payload);
+    const em = this.#orm.em.fork();
+    const done = await handleOnce(em, ORDER_EVENTS_CONSUMER, envelope.id, async (tx): Promise<PlaceOutcome> => {
+      // The hold row first: a second OrderPlaced for the same order (another event id) finds it and does nothing.
+      const [created] = await tx.execute<{ expires_at: Date }[]>(
+        `insert into hold (order_id, customer_id, status, expires_at)
+         values (?, ?, 'HELD', now() + (? * interval '1 second'))
+         on conflict (order_id) do nothing returning expires_at`,
+        [orderId, customerId, this.#windowSeconds],
+      );
+      if (!created) {
+        this.#logger.warn({ orderId, eventId: envelope.id }, 'OrderPlaced for an order that already has a hold; ignored');
+        return { kind: 'duplicate' };
+      }
+      await tx.execute('savepoint hold_lines', [], 'run');
+      for (const line of lines) {
+        const res = await tx.execute<{ affectedRows: number }>(
+          `update stock set available = available - ?, reserved = reserved + ?, updated_at = now()
+            where product_id = ? and available >= ?`,
+          [line.quantity, line.quantity, line.productId, line.quantity],
+          'run',
+        );
+        if (res.affectedRows === 1) continue;
+        await tx.execute('rollback to savepoint hold_lines', [], 'run');
+        const [known] = await tx.execute<{ one: number }[]>('select 1 as one from stock where product_id = ?', [line.productId]);
+        const reason: StockRejectionReason = known ? 'OUT_OF_STOCK' : 'UNKNOWN_PRODUCT';
+        await tx.execute(
+          `update hold set status = 'REJECTED', reject_reason = ?, expires_at = null, updated_at = now() where order_id = ?`,
+          [reason, orderId],
+          'run',
+        );
+        await this.#emit(tx, envelope, { type: 'StockRejected', payload: { orderId, reason, productId: line.productId } });
+        return { kind: 'rejected', reason, productId: line.productId };
+      }
+      const params: unknown[] = [];
+      for (const line of lines) params.push(orderId, line.productId, line.quantity);
+      await tx.execute(
+        `insert into hold_line (order_id, product_id, quantity) values ${lines.map(() => '(?, ?, ?)').join(', ')}`,
+        params,
+        'run',
+      );
+      const holdExpiresAt = new Date(created.expires_at).toISOString();
+      await this.#emit(tx, envelope, { type: 'StockReserved', payload: { orderId, holdExpiresAt } });
+      return { kind: 'reserved', holdExpiresAt };
+    });
+    const outcome: PlaceOutcome = done.duplicate ? { kind: 'duplicate' } : done.result;
+    if (outcome.kind === 'reserved') {
+      // Its units stop counting as "admitted, not yet held" in the gate's reconcile math.
+      await this.#gate.settle(orderId);
+    } else if (outcome.kind === 'duplicate') {
+      const status = await this.#status(em, orderId);
+      if (status !== null && status !== 'REJECTED') await this.#gate.settle(orderId);
+    }
+    // A rejection's gate tokens are released by orders when it handles StockRejected (it owns the admission).
+    return outcome;
+  }
+
+  async transition(
+    envelope: EventEnvelope<{ orderId: string }>,
+    t: Transition,
+  ): Promise<TransitionOutcome> {
+    const orderId = validOrderId(envelope.payload);
+    const em = this.#orm.em.fork();
+    const done = await handleOnce(em, ORDER_EVENTS_CONSUMER, envelope.id, async (tx): Promise<TransitionOutcome> => {
+      // Locks the order's hold row: the sweeper (SKIP LOCKED) and other transitions of this order wait or skip.
+      const moved = await tx.execute<{ order_id: string }[]>(
+        `update hold set status = ?, updated_at = now() where order_id = ? and status = ? returning order_id`,
+        [t.to, orderId, t.from],
+      );
+      if (moved.length === 0) {
+        const status = await this.#status(tx, orderId);
+        this.#logger.warn(
+          { orderId, eventType: envelope.type, status, eventId: envelope.id },
+          `${envelope.type} ignored: hold is ${status ?? 'unknown'}, expected ${t.from}`,
+        );
+        return { kind: 'ignored', status };
+      }
+      await applyMoves(tx, t.move, await this.#lines(tx, orderId));
+      await this.#emit(tx, envelope, { type: t.event, payload: { orderId } });
+      return { kind: 'applied' };
+    });
+    const outcome: TransitionOutcome = done.duplicate ? { kind: 'duplicate' } : done.result;
+    if (t.releaseGate) {
+      const released = outcome.kind === 'applied' || (outcome.kind === 'duplicate' && (await this.#status(em, orderId)) === t.to);
+      if (released) await this.#gate.release(orderId);
+    }
+    return outcome;
+  }
+
+  async #lines(tx: SqlEntityManager, orderId: string): Promise<ProductQuantity[]> {
+    const rows = await tx.execute<{ product_id: string; quantity: number }[]>(
+      'select product_id, quantity from hold_line where order_id = ? order by product_id',
+      [orderId],
+    );
+    return rows.map((r) => ({ productId: r.product_id, quantity: r.quantity }));
+  }
+
+  async #status(em: SqlEntityManager, orderId: string): Promise<HoldStatus | null> {
+    const [row] = await em.execute<{ status: HoldStatus }[]>('select status from hold where order_id = ?', [orderId]);
+    return row?.status ?? null;
+  }
+
+  async #emit(tx: SqlEntityManager, cause: EventEnvelope, event: InventoryEvent): Promise<void> {
+    await emitInventoryEvents(tx, this.#topic, [{ ...event, causedBy: cause }]);
+  }
+}
+
+function validOrderId(payload: unknown): string {
+  const orderId = (payload as { orderId?: unknown } | null)?.orderId;
+  if (typeof orderId !== 'string' || orderId.length === 0) throw new NonRetryableError('event payload has no orderId');
+  return orderId;
+}
+
+/** Lines merged per product and sorted by product id; a malformed payload can never succeed, so it goes to the DLQ. */
+function validPlacedLines(payload: OrderPlacedPayload): ProductQuantity[] {
+  validOrderId(payload);
+  if (typeof payload.customerId !== 'string' || payload.customerId.length === 0) {
+    throw new NonRetryableError('OrderPlaced has no customerId');
+  }
+  if (!Array.isArray(payload.lines) || payload.lines.length === 0) throw new NonRetryableError('OrderPlaced has no lines');
+  const merged = new Map<string, number>();
+  for (const line of payload.lines) {
+    if (typeof line?.productId !== 'string' || line.productId.length === 0) {
+      throw new NonRetryableError('OrderPlaced line has no productId');
+    }
+    if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) {
+      throw new NonRetryableError('OrderPlaced line quantity must be a positive integer');
+    }
+    const total = (merged.get(line.productId) ?? 0) + line.quantity;
+    if (total > MAX_QUANTITY) throw new NonRetryableError('OrderPlaced line quantity is too large');
+    merged.set(line.productId, total);
+  }
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity })).sort(byProductId);
+}
