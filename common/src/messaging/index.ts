@@ -26,7 +26,7 @@ export { MemoryBroker, MemoryMessageBus } from './memory-message-bus.ts';
 export type { MemoryMessageBusOptions } from './memory-message-bus.ts';
 export { KafkaMessageBus } from './kafka-message-bus.ts';
 export type { KafkaMessageBusOptions } from './kafka-message-bus.ts';
-export { OUTBOX_CHANNEL, OUTBOX_TABLE, CreateOutboxTable, addToOutbox, outboxMigrations } from './outbox.ts';
+export { OUTBOX_TABLE, CreateOutboxTable, addToOutbox, outboxMigrations } from './outbox.ts';
 export { OutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox-relay.ts';
 export { INBOX_TABLE, CreateInboxTable, handleOnce, inboxMigrations, pruneInbox } from './inbox.ts';

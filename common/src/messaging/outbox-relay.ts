@@ -1,17 +1,18 @@
 // Publishes committed outbox rows to the bus in sequence order, then marks them published.
 //
-// Wake-up: LISTEN on the outbox channel (addToOutbox NOTIFYs, delivered at commit), plus a fallback
-// poll (default 1 s) for a lost listen connection, plus `notify()` for callers that want to be explicit.
+// Wake-up: a short poll (default 50 ms; an idle poll is one indexed query) plus `notify()`, which a
+// service may call right after its commit for zero-delay publishing. (LISTEN/NOTIFY was measured and
+// dropped: NOTIFY serialises every notifying commit on the server.)
 // Several relays of one service may run: each batch is taken under a transaction-scoped advisory
 // lock, so one relay publishes at a time and per-aggregate order holds; the others stand by.
 // Delivery is at-least-once: a crash between publish and commit republishes (consumers use the inbox).
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { pino, type Logger } from 'pino';
-import { pgPoolOf, type PgClient, type PgPool } from '../db/pg-pool.ts';
+import { pgPoolOf, type PgPool } from '../db/pg-pool.ts';
 import { sleep } from './delivery.ts';
 import type { EventEnvelope } from './envelope.ts';
 import type { MessageBus } from './message-bus.ts';
-import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox.ts';
+import { OUTBOX_TABLE } from './outbox.ts';
 
 export interface OutboxRelayOptions {
   orm: MikroORM;
@@ -19,10 +20,8 @@ export interface OutboxRelayOptions {
   logger?: Logger;
   /** Rows per publish (default 200). */
   batchSize?: number;
-  /** Fallback poll when no notification arrives (default 1000 ms). */
+  /** Idle poll interval (default 50 ms): the worst-case delay between a commit and its publication. */
   pollIntervalMs?: number;
-  /** LISTEN for commits (default true). Without it, latency is the poll interval. */
-  listen?: boolean;
   /** Backoff after a failed publish: from `initialBackoffMs` doubling up to `maxBackoffMs` (100 ms / 5 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -50,14 +49,12 @@ export class OutboxRelay {
   readonly #logger: Logger;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
-  readonly #listen: boolean;
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #retentionMs: number;
   readonly #pruneIntervalMs: number;
   readonly #stopTimeoutMs: number;
   #pool: PgPool | undefined;
-  #listener: PgClient | undefined;
   #running = false;
   #dirty = false;
   #wake: (() => void) | undefined;
@@ -72,8 +69,7 @@ export class OutboxRelay {
     this.#bus = options.bus;
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#batchSize = options.batchSize ?? 200;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    this.#listen = options.listen ?? true;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 50;
     this.#initialBackoffMs = options.initialBackoffMs ?? 100;
     this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.#retentionMs = options.retentionMs ?? 3_600_000;
@@ -91,7 +87,6 @@ export class OutboxRelay {
     this.#running = true;
     this.#stopSignal = new AbortController();
     this.#pool = await pgPoolOf(this.#orm);
-    if (this.#listen) await this.#startListening();
     this.#dirty = true; // rows left by a previous run
     this.#loop = this.#run();
   }
@@ -119,7 +114,7 @@ export class OutboxRelay {
     }
   }
 
-  /** Stops after publishing what is pending (bounded by `stopTimeoutMs`), then releases connections. */
+  /** Stops after publishing what is pending (bounded by `stopTimeoutMs`). */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
@@ -128,34 +123,6 @@ export class OutboxRelay {
     await this.#loop;
     const drained = await this.flush();
     if (!drained) this.#logger.warn('outbox relay stopped with events still pending; the next relay will publish them');
-    const listener = this.#listener;
-    this.#listener = undefined;
-    if (listener) {
-      listener.removeAllListeners('notification');
-      await listener.query(`unlisten ${OUTBOX_CHANNEL}`).catch(() => undefined);
-      listener.release();
-    }
-  }
-
-  async #startListening(): Promise<void> {
-    try {
-      const client = await this.#pool!.connect();
-      client.on('notification', () => this.notify());
-      client.on('error', (err) => {
-        // The connection died: drop it and listen again shortly; the poll covers the gap.
-        this.#logger.warn({ err }, 'outbox relay: listen connection lost');
-        if (this.#listener === client) {
-          this.#listener = undefined;
-          client.release(err);
-          if (this.#running) setTimeout(() => void this.#startListening(), this.#pollIntervalMs).unref();
-        }
-      });
-      await client.query(`listen ${OUTBOX_CHANNEL}`);
-      this.#listener = client;
-    } catch (err) {
-      this.#logger.warn({ err }, 'outbox relay: cannot listen, polling only');
-      if (this.#running) setTimeout(() => void this.#startListening(), this.#pollIntervalMs * 5).unref();
-    }
   }
 
   async #run(): Promise<void> {
@@ -174,7 +141,8 @@ export class OutboxRelay {
         await sleep(wait, this.#stopSignal.signal);
         continue;
       }
-      if (result === 'full' || (this.#dirty && result !== 'locked')) continue;
+      // After a non-empty batch look again at once: under load, events keep coming.
+      if (result === 'full' || result === 'partial' || (this.#dirty && result !== 'locked')) continue;
       await this.#idle(this.#pollIntervalMs);
     }
   }
@@ -206,39 +174,50 @@ export class OutboxRelay {
 
   async #publishBatchNow(): Promise<BatchResult> {
     const client = await (this.#pool ?? (await pgPoolOf(this.#orm))).connect();
+    let inTransaction = false;
+    // A connection that failed without a clean rollback is destroyed rather than returned to the pool.
     let broken: Error | undefined;
     try {
+      // The idle path, 20 times a second: one index probe, no transaction, no lock.
+      const pending = await client.query(`select 1 from ${OUTBOX_TABLE} where published_at is null limit 1`);
+      if (pending.rows.length === 0) return 'empty';
       await client.query('begin');
-      try {
-        const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as ok', [RELAY_LOCK_KEY]);
-        if (!lock.rows[0]?.ok) {
-          await client.query('rollback');
-          return 'locked';
-        }
-        const { rows } = await client.query<OutboxRow>(
-          `select seq, topic, envelope from ${OUTBOX_TABLE} where published_at is null order by seq limit $1`,
-          [this.#batchSize],
-        );
-        if (rows.length > 0) {
-          // One publish per topic, in seq order within it (per-key order is all Kafka keeps anyway).
-          const byTopic = new Map<string, EventEnvelope[]>();
-          for (const row of rows) {
-            const list = byTopic.get(row.topic) ?? [];
-            list.push(row.envelope);
-            byTopic.set(row.topic, list);
-          }
-          for (const [topic, envelopes] of byTopic) await this.#bus.publish(topic, envelopes);
-          await client.query(`update ${OUTBOX_TABLE} set published_at = now() where seq = any($1::bigint[])`, [
-            rows.map((r) => r.seq),
-          ]);
-        }
-        await client.query('commit');
-        this.#published += rows.length;
-        return rows.length === 0 ? 'empty' : rows.length < this.#batchSize ? 'partial' : 'full';
-      } catch (err) {
-        await client.query('rollback').catch((rollbackErr: Error) => (broken = rollbackErr));
-        throw err;
+      inTransaction = true;
+      const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as ok', [RELAY_LOCK_KEY]);
+      if (!lock.rows[0]?.ok) {
+        await client.query('rollback');
+        return 'locked';
       }
+      const { rows } = await client.query<OutboxRow>(
+        `select seq, topic, envelope from ${OUTBOX_TABLE} where published_at is null order by seq limit $1`,
+        [this.#batchSize],
+      );
+      // One publish per topic, in seq order within it (per-key order is all Kafka keeps anyway).
+      const byTopic = new Map<string, EventEnvelope[]>();
+      for (const row of rows) {
+        const list = byTopic.get(row.topic) ?? [];
+        list.push(row.envelope);
+        byTopic.set(row.topic, list);
+      }
+      for (const [topic, envelopes] of byTopic) await this.#bus.publish(topic, envelopes);
+      if (rows.length > 0) {
+        await client.query(`update ${OUTBOX_TABLE} set published_at = now() where seq = any($1::bigint[])`, [
+          rows.map((r) => r.seq),
+        ]);
+      }
+      await client.query('commit');
+      this.#published += rows.length;
+      return rows.length === 0 ? 'empty' : rows.length < this.#batchSize ? 'partial' : 'full';
+    } catch (err) {
+      broken = err as Error;
+      if (inTransaction) {
+        // Rolled back cleanly: the connection is fine, the rows stay pending for the retry.
+        await client.query('rollback').then(
+          () => (broken = undefined),
+          () => undefined,
+        );
+      }
+      throw err;
     } finally {
       client.release(broken);
     }

@@ -1,13 +1,12 @@
 // Transactional outbox: events are rows written in the same transaction as the state change they
 // describe; OutboxRelay publishes them after commit. A rolled-back transaction leaves no event.
+// Call addToOutbox after the state change, at the end of the transaction (see the lock below).
 import { Migration } from '@mikro-orm/migrations';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import type { MigrationDef } from '../db/create-orm.ts';
 import type { EventEnvelope } from './envelope.ts';
 
 export const OUTBOX_TABLE = 'messaging_outbox';
-/** NOTIFY channel: delivered when the writing transaction commits, never if it rolls back. */
-export const OUTBOX_CHANNEL = 'messaging_outbox';
 
 export class CreateOutboxTable extends Migration {
   override up(): void {
@@ -57,5 +56,6 @@ export async function addToOutbox(em: SqlEntityManager, topic: string, envelopes
     params,
     'run',
   );
-  await em.execute(`select pg_notify(?, '')`, [OUTBOX_CHANNEL]);
+  // No NOTIFY: it serialises all notifying commits server-wide (measured -35% write throughput);
+  // the relay polls every 50 ms, and a service may call relay.notify() after its commit.
 }
