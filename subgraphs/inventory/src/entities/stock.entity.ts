@@ -12,6 +12,7 @@ export const StockEntity = defineEntity({
     received: p.integer(),
     maxPerCustomer: p.integer().fieldName('max_per_customer').nullable(),
     active: p.boolean(),
+    productVersion: p.integer().fieldName('product_version'),
     createdAt: p.datetime().fieldName('created_at'),
     updatedAt: p.datetime().fieldName('updated_at'),
   },

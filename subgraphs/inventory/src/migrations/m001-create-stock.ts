@@ -15,6 +15,8 @@ export class M001CreateStock extends Migration {
         received integer not null default 0 check (received >= 0),
         max_per_customer integer check (max_per_customer is null or max_per_customer >= 1),
         active boolean not null default true,
+        -- Last products.events snapshot version applied: an older snapshot is ignored.
+        product_version integer not null default 0,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now(),
         constraint stock_conserved check (available + reserved + sold = received)

@@ -1,0 +1,14 @@
+import { topicFor, type MessageBus } from '@limitedcart/common/messaging';
+import type { HoldService } from '../services/hold.service.ts';
+
+/** orders.events → holds. Partitions (= orders) are handled in parallel; one order's events stay in order. */
+export async function subscribeOrderEvents(bus: MessageBus, topicPrefix: string, holds: HoldService, concurrency = 6): Promise<void> {
+  await bus.subscribe({
+    groupId: `${topicPrefix}inventory.orders`,
+    topics: [`${topicPrefix}${topicFor('orders')}`],
+    concurrency,
+    handler: async (envelope) => {
+      await holds.handle(envelope);
+    },
+  });
+}
