@@ -159,8 +159,10 @@ const SORTS: Record<ProductSort, SortSpec> = {
   RELEVANCE: { key: RANK, cast: 'real', direction: 'desc', keyParams: (q) => [q.tsquery] },
 };
 
+// Timestamps as ISO-8601 text (to_json), which JS parses exactly whatever the session time zone.
 export const PRODUCT_COLUMNS =
-  'p.id, p.name, p.description, p.price_minor, p.currency, p.category_id, p.image_url, p.max_per_customer, p.active, p.version, p.created_at, p.updated_at';
+  'p.id, p.name, p.description, p.price_minor, p.currency, p.category_id, p.image_url, p.max_per_customer, p.active, p.version, ' +
+  `to_json(p.created_at) #>> '{}' as created_at, to_json(p.updated_at) #>> '{}' as updated_at`;
 
 /** One page (ORDER BY names the selected sort_key, so the rank's tsquery parameter appears once per use): LIMIT first + 1 rows in the sort's total order (key, then id in the same direction), after the cursor. */
 export function pageSql(q: ListingQuery): Sql {
@@ -175,7 +177,8 @@ export function pageSql(q: ListingQuery): Sql {
   }
   params.push(q.first + 1);
   const sql =
-    `select ${PRODUCT_COLUMNS}, ${spec.key} as sort_key from product p where ${where} ` +
+    `select ${PRODUCT_COLUMNS}, ${spec.key} as sort_key${q.sort === 'NEWEST' ? `, to_json(p.created_at) #>> '{}' as cursor_key` : ''} ` +
+    `from product p where ${where} ` +
     `order by sort_key ${spec.direction}, p.id ${spec.direction} limit ?`;
   return { sql, params };
 }
@@ -185,10 +188,11 @@ export function countSql(q: ListingQuery): Sql {
   return { sql: `select count(*)::int as n from product p where ${filter.sql}`, params: filter.params };
 }
 
-/** The cursor value of a row's sort key as the database returned it. */
+/** The cursor value of a row's sort key as the database returned it (NEWEST: the ISO text of created_at). */
 export function cursorOf(sort: ProductSort, id: string, sortKey: unknown): string {
   let k: string | number;
   if (sortKey instanceof Date) k = sortKey.toISOString();
+  else if (sort === 'NEWEST') k = new Date(String(sortKey)).toISOString();
   else if (typeof sortKey === 'number') k = sortKey;
   else if (KEY_TYPE[sort] === 'number') k = Number(sortKey);
   else k = String(sortKey);

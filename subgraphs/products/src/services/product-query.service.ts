@@ -31,7 +31,7 @@ export class ProductQueryService {
     const em = this.#orm.em.fork();
     const page = pageSql(q);
     const rows = await em.execute<Record<string, unknown>[]>(page.sql, page.params);
-    const edges = rows.slice(0, q.first).map((row) => ({ cursor: cursorOf(q.sort, row.id as string, row.sort_key), node: productFromRow(row) }));
+    const edges = rows.slice(0, q.first).map((row) => ({ cursor: cursorOf(q.sort, row.id as string, row.cursor_key ?? row.sort_key), node: productFromRow(row) }));
     let count: Promise<number> | undefined;
     return {
       edges,
