@@ -7,6 +7,7 @@ import { dropDatabase } from '@limitedcart/common/db';
 import type { ProductCreatedPayload } from '@limitedcart/common/events/product-events';
 import { createEnvelope, KafkaMessageBus, type EventEnvelope } from '@limitedcart/common/messaging';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import kafkajs from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInventory, type RunningInventory } from '../src/index.ts';
@@ -57,7 +58,20 @@ afterAll(async () => {
     await inventory.stop();
   }
   await dropDatabase(SERVER_URL, `${prefix}_inventory`);
+  await deleteTopics();
 });
+
+/** The topics this suite's buses created (all under its prefix). */
+async function deleteTopics(): Promise<void> {
+  const admin = new kafkajs.Kafka({ brokers: config.kafkaBrokers, clientId: `${prefix}-cleanup`, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 const token = (roles: string[]) =>
   new SignJWT({ roles })
