@@ -49,6 +49,8 @@ const kafkaBackend = (): Backend => ({
     try {
       const topics = (await admin.listTopics()).filter((t) => t.includes(RUN));
       if (topics.length) await admin.deleteTopics({ topics });
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.includes(RUN));
+      if (groups.length) await admin.deleteGroups(groups);
     } finally {
       await admin.disconnect();
     }
