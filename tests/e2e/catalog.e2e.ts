@@ -1,6 +1,5 @@
-// Catalog through the gateway: the contract's catalog operations (those products serves alone) with good and bad
-// inputs, auth rules, listing arguments and entity resolution. Inventory's fields (inStock, stock, restock) are
-// covered once inventory joins the supergraph.
+// Catalog through the gateway: the contract's catalog operations with good and bad inputs, auth rules, listing
+// arguments and entity resolution. Inventory's own part (stock, restock) is in inventory.e2e.ts.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, graphql, operation, registerCustomer } from './harness.ts';
@@ -20,15 +19,8 @@ interface ProductOut {
 }
 type Payload<K extends string, T> = { [P in K]: T | null } & { userErrors: UserErrorShape[] };
 
-// Products/Product of the contract also select inventory's fields; until inventory is composed, the same shapes without them.
-const PRODUCTS = `query($first: Int, $after: String, $filter: ProductFilter, $sortBy: ProductSort) {
-  products(first: $first, after: $after, filter: $filter, sortBy: $sortBy) {
-    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { id name price { amount currencyCode } category { id name slug } maxPerCustomer } }
-  }
-}`;
-const PRODUCT = `query($id: ID!) { product(id: $id) { id name description imageUrl active price { amount currencyCode }
-  category { id name slug } maxPerCustomer createdAt updatedAt } }`;
+const PRODUCTS = operation('Products');
+const PRODUCT = operation('Product');
 
 let admin: string;
 let customer: string;
