@@ -15,3 +15,4 @@ export * from './http/metrics.ts';
 export * from './http/apollo-handler.ts';
 export * from './http/subgraph-server.ts';
 export * from './admission/index.ts';
+export * from './graphql/date-time.scalar.ts';

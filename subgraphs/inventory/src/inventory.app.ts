@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
-  createRedis,
-  databaseName,
-  redisReadiness,
   remoteTokenVerifier,
   startSubgraphServer,
   type Config,
@@ -12,8 +9,8 @@ import {
   type TokenVerifier,
 } from '@limitedcart/common';
 import { AdmissionGate } from '@limitedcart/common/admission';
-import { createOrm } from '@limitedcart/common/db';
-import { KafkaMessageBus, OutboxRelay, type MessageBus } from '@limitedcart/common/messaging';
+import { openServiceRuntime } from '@limitedcart/common/service-runtime';
+import type { MessageBus, OutboxRelay } from '@limitedcart/common/messaging';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
@@ -64,34 +61,20 @@ export interface RunningInventory extends RunningService {
  * and serves the subgraph. stop(): HTTP, consumers, sweeper and reconcile, relay (flushing), Redis, the pool.
  */
 export async function startInventory(config: Config, logger: Logger, options: InventoryStartOptions = {}): Promise<RunningInventory> {
-  const orm = await createOrm({
-    serverUrl: config.databaseUrl,
-    dbName: databaseName(config, 'inventory'),
-    entities: inventoryEntities,
-    migrations: inventoryMigrations,
-    logger,
-    debug: logger.isLevelEnabled('debug'),
-  });
-  const redis = createRedis(config, 'inventory-gate');
-  const bus = options.bus ?? new KafkaMessageBus({ brokers: config.kafkaBrokers, clientId: 'inventory', logger });
-  const relay = new OutboxRelay({ orm, bus, logger });
+  const runtime = await openServiceRuntime({ name: 'inventory', config, logger, entities: inventoryEntities, migrations: inventoryMigrations, ...(options.bus ? { bus: options.bus } : {}) });
+  const { orm, redis, bus, relay } = runtime;
   const topic = inventoryTopic(config.topicPrefix);
   const gate = new AdmissionGate(redis, config.redisPrefix);
   const holds = new HoldService({ orm, gate, logger, topic, paymentWindowSeconds: config.paymentWindowSeconds });
   const stock = new StockService({ orm, gate, logger, ...(options.restockWaitMs !== undefined ? { restockWaitMs: options.restockWaitMs } : {}) });
   const sweeper = new HoldExpirySweeper({ orm, gate, logger, topic, ...(options.sweepIntervalMs !== undefined ? { intervalMs: options.sweepIntervalMs } : {}) });
   const gateSync = new GateSync({ orm, gate, logger, ...(options.reconcileIntervalMs !== undefined ? { intervalMs: options.reconcileIntervalMs } : {}) });
-  let busStarted = false;
-  let relayStarted = false;
   try {
     // Tokens first: orders may admit against them as soon as they exist.
     await gateSync.reconcileNow();
     await subscribeOrderEvents(bus, config.topicPrefix, holds);
     await subscribeProductEvents(bus, config.topicPrefix, stock);
-    await bus.start();
-    busStarted = true;
-    await relay.start();
-    relayStarted = true;
+    await runtime.startMessaging();
     sweeper.start();
     gateSync.start();
     const schema = buildSubgraphSchema([{ typeDefs: parse(INVENTORY_SDL), resolvers: inventoryResolvers(stock) }]);
@@ -102,10 +85,7 @@ export async function startInventory(config: Config, logger: Logger, options: In
       schema,
       verifier: options.verifier ?? remoteTokenVerifier(config.jwksUrl),
       port: config.ports.inventory,
-      readiness: [
-        { name: 'postgres', check: async () => void (await orm.em.getConnection().execute('select 1')) },
-        redisReadiness(redis),
-      ],
+      readiness: runtime.readiness,
     });
     return {
       url: server.url,
@@ -121,21 +101,16 @@ export async function startInventory(config: Config, logger: Logger, options: In
       topic,
       async stop() {
         await server.stop();
-        await bus.stop();
         await sweeper.stop();
         await gateSync.stop();
-        await relay.stop();
-        await redis.quit();
-        await orm.close();
+        // The relay flushes while the bus can still publish (runtime.close stops the relay before the bus).
+        await runtime.close();
       },
     };
   } catch (error) {
     await sweeper.stop().catch(() => undefined);
     await gateSync.stop().catch(() => undefined);
-    if (relayStarted) await relay.stop().catch(() => undefined);
-    if (busStarted) await bus.stop().catch(() => undefined);
-    redis.disconnect();
-    await orm.close(true);
+    await runtime.close();
     throw error;
   }
 }

@@ -1,9 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import {
-  createRedis,
-  databaseName,
-  redisReadiness,
   remoteTokenVerifier,
   startSubgraphServer,
   type Config,
@@ -11,9 +8,9 @@ import {
   type RunningService,
   type TokenVerifier,
 } from '@limitedcart/common';
-import { createOrm } from '@limitedcart/common/db';
+import { openServiceRuntime } from '@limitedcart/common/service-runtime';
 import { PRODUCTS_TOPIC } from '@limitedcart/common/events/product-events';
-import { KafkaMessageBus, OutboxRelay, type MessageBus } from '@limitedcart/common/messaging';
+import type { MessageBus, OutboxRelay } from '@limitedcart/common/messaging';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
@@ -54,29 +51,15 @@ export interface RunningProducts extends RunningService {
  * stop(): HTTP first (draining requests), then the relay (flushing what is committed), the bus, Redis, the pool.
  */
 export async function startProducts(config: Config, logger: Logger, options: ProductsStartOptions = {}): Promise<RunningProducts> {
-  const orm = await createOrm({
-    serverUrl: config.databaseUrl,
-    dbName: databaseName(config, 'products'),
-    entities: productsEntities,
-    migrations: productsMigrations,
-    logger,
-    debug: logger.isLevelEnabled('debug'),
-  });
-  const redis = createRedis(config, 'products-cache');
-  const bus = options.bus ?? new KafkaMessageBus({ brokers: config.kafkaBrokers, clientId: 'products', logger });
-  const relay = new OutboxRelay({ orm, bus, logger });
-  let busStarted = false;
-  let relayStarted = false;
+  const runtime = await openServiceRuntime({ name: 'products', config, logger, entities: productsEntities, migrations: productsMigrations, ...(options.bus ? { bus: options.bus } : {}) });
+  const { orm, redis, relay } = runtime;
   try {
     const topic = `${config.topicPrefix}${PRODUCTS_TOPIC}`;
     const cache = new ProductCache(redis, config.redisPrefix, logger);
     const products = new ProductService({ orm, cache, topic, currency: config.storeCurrency });
     const queries = new ProductQueryService(orm);
     const categories = new CategoryService(orm);
-    await bus.start();
-    busStarted = true;
-    await relay.start();
-    relayStarted = true;
+    await runtime.startMessaging();
     const schema = buildSubgraphSchema([{ typeDefs: parse(PRODUCTS_SDL), resolvers: productsResolvers({ products, queries, categories }) }]);
     const server = await startSubgraphServer({
       name: 'products',
@@ -85,10 +68,7 @@ export async function startProducts(config: Config, logger: Logger, options: Pro
       schema,
       verifier: options.verifier ?? remoteTokenVerifier(config.jwksUrl),
       port: config.ports.products,
-      readiness: [
-        { name: 'postgres', check: async () => void (await orm.em.getConnection().execute('select 1')) },
-        redisReadiness(redis),
-      ],
+      readiness: runtime.readiness,
     });
     return {
       url: server.url,
@@ -103,17 +83,11 @@ export async function startProducts(config: Config, logger: Logger, options: Pro
       topic,
       async stop() {
         await server.stop();
-        await relay.stop();
-        await bus.stop();
-        await redis.quit();
-        await orm.close();
+        await runtime.close();
       },
     };
   } catch (error) {
-    if (relayStarted) await relay.stop().catch(() => undefined);
-    if (busStarted) await bus.stop().catch(() => undefined);
-    redis.disconnect();
-    await orm.close(true);
+    await runtime.close();
     throw error;
   }
 }

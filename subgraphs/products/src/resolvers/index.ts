@@ -6,7 +6,7 @@ import type { CreateCategoryInput, CreateProductInput, UpdateProductInput } from
 import type { ProductQueryService, ProductsArgs } from '../services/product-query.service.ts';
 import { priceOf, type ProductRecord } from '../services/product-record.ts';
 import type { ProductService } from '../services/product.service.ts';
-import { DateTimeScalar } from './date-time.scalar.ts';
+import { DateTimeScalar } from '@limitedcart/common';
 
 export interface ProductsResolverDeps {
   products: ProductService;

@@ -3,7 +3,7 @@ import type { RequestContext } from '@limitedcart/common';
 import { userLoaderFactory } from '../loaders/user.loader.ts';
 import type { AccountService } from '../services/account.service.ts';
 import type { TokenService } from '../services/token.service.ts';
-import { DateTimeScalar } from './date-time.scalar.ts';
+import { DateTimeScalar } from '@limitedcart/common';
 import { mutationResolvers } from './mutation.resolver.ts';
 import { queryResolvers } from './query.resolver.ts';
 import { userResolvers } from './user.resolver.ts';

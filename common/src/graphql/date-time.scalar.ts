@@ -6,7 +6,7 @@ function toDate(value: unknown): Date {
   return date;
 }
 
-/** ISO-8601 in UTC with milliseconds, e.g. "2025-01-31T09:30:00.000Z". */
+/** The shared DateTime scalar: ISO-8601 in UTC with milliseconds. Serializes Dates and ISO strings (cached rows carry strings). */
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'A point in time as an ISO-8601 string in UTC.',
