@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { AdmissionGate } from '@limitedcart/common/admission';
+import { percentile, runConcurrent } from './lib/load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,26 +32,11 @@ const clients = Array.from({ length: CONNECTIONS }, () => new Redis(url.toString
 const base = `bench:${randomUUID().slice(0, 8)}:`;
 const gates = clients.map((c) => new AdmissionGate(c, base));
 
-/** Runs `op(i)` for i in [0, n) with `concurrency` workers; returns elapsed ms and latencies. */
-async function run(n: number, op: (i: number) => Promise<unknown>): Promise<{ ms: number; latencies: number[] }> {
-  const latencies: number[] = new Array(n);
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t = performance.now();
-        await op(i);
-        latencies[i] = performance.now() - t;
-      }
-    }),
-  );
-  return { ms: performance.now() - start, latencies };
-}
+const run = (n: number, op: (i: number) => Promise<unknown>) => runConcurrent(n, CONCURRENCY, op);
 
 function describe(label: string, n: number, { ms, latencies }: { ms: number; latencies: number[] }): number {
   const sorted = [...latencies].sort((a, b) => a - b);
-  const pct = (p: number) => (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2);
+  const pct = (p: number) => percentile(sorted, p).toFixed(2);
   const rate = (n / ms) * 1000;
   console.log(`${label.padEnd(28)} ${n} ops in ${ms.toFixed(0)} ms = ${rate.toFixed(0)}/s  p50 ${pct(50)} ms  p99 ${pct(99)} ms`);
   return rate;

@@ -13,6 +13,7 @@ import { inventoryEntities } from '../../subgraphs/inventory/src/entities/index.
 import { inventoryMigrations } from '../../subgraphs/inventory/src/migrations/index.ts';
 import { HoldService } from '../../subgraphs/inventory/src/services/hold.service.ts';
 import type { InventoryGate } from '../../subgraphs/inventory/src/services/inventory-gate.ts';
+import { percentile, runConcurrent } from './lib/load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -37,28 +38,13 @@ limit.unref();
 
 const noGate = { settle: async () => true, release: async () => true } as unknown as InventoryGate;
 
-async function run(n: number, op: (i: number) => Promise<unknown>): Promise<{ ms: number; latencies: number[] }> {
-  const latencies: number[] = new Array(n);
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = next++; i < n; i = next++) {
-        const t = performance.now();
-        await op(i);
-        latencies[i] = performance.now() - t;
-      }
-    }),
-  );
-  return { ms: performance.now() - start, latencies };
-}
+const run = (n: number, op: (i: number) => Promise<unknown>) => runConcurrent(n, CONCURRENCY, op);
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 function report(label: string, n: number, r: { ms: number; latencies: number[] }): number {
   const sorted = [...r.latencies].sort((a, b) => a - b);
   const perSecond = (n / r.ms) * 1000;
   console.log(
-    `${label.padEnd(34)} ${perSecond.toFixed(0).padStart(7)}/s  p50 ${pct(sorted, 50).toFixed(1)} ms  p99 ${pct(sorted, 99).toFixed(1)} ms`,
+    `${label.padEnd(34)} ${perSecond.toFixed(0).padStart(7)}/s  p50 ${percentile(sorted, 50).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms`,
   );
   return perSecond;
 }

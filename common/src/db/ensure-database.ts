@@ -13,17 +13,21 @@ function sqlState(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Creates database `dbName` on the server of `serverUrl` unless it exists; safe under concurrency. */
-export async function ensureDatabase(serverUrl: string, dbName: string): Promise<void> {
-  assertDatabaseName(dbName);
-  // A tiny ORM on the maintenance db: reuses the pg driver MikroORM brings, costs ~20 ms.
-  const admin = await MikroORM.init({
+/** A tiny ORM on the server's maintenance db: reuses the pg driver MikroORM brings, costs ~20 ms. */
+function maintenanceOrm(serverUrl: string): Promise<MikroORM> {
+  return MikroORM.init({
     clientUrl: databaseUrlFor(serverUrl, 'postgres'),
     entities: [],
     discovery: { warnWhenNoEntities: false },
     ensureDatabase: false,
     pool: { min: 0, max: 1 },
   });
+}
+
+/** Creates database `dbName` on the server of `serverUrl` unless it exists; safe under concurrency. */
+export async function ensureDatabase(serverUrl: string, dbName: string): Promise<void> {
+  assertDatabaseName(dbName);
+  const admin = await maintenanceOrm(serverUrl);
   try {
     const conn = admin.em.getConnection();
     for (let attempt = 1; ; attempt++) {
@@ -50,13 +54,7 @@ export async function ensureDatabase(serverUrl: string, dbName: string): Promise
 /** Drops `dbName` (terminating its sessions). For tests and tooling; services never call this. */
 export async function dropDatabase(serverUrl: string, dbName: string): Promise<void> {
   assertDatabaseName(dbName);
-  const admin = await MikroORM.init({
-    clientUrl: databaseUrlFor(serverUrl, 'postgres'),
-    entities: [],
-    discovery: { warnWhenNoEntities: false },
-    ensureDatabase: false,
-    pool: { min: 0, max: 1 },
-  });
+  const admin = await maintenanceOrm(serverUrl);
   try {
     await admin.em.getConnection().execute(`drop database if exists "${dbName}" with (force)`);
   } finally {
