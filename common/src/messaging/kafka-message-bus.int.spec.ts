@@ -1,3 +1,4 @@
+import { deleteKafkaArtifacts } from '../testing/kafka-cleanup.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
@@ -12,25 +13,7 @@ describeMessageBus('kafka', () => ({
   createBus: (options) =>
     new KafkaMessageBus({ brokers, clientId: 'bus-contract-test', logger, retry: options?.retry, partitions: 3 }),
   timeoutMs: 30_000,
-  async cleanup(marker) {
-    const admin = new Kafka({ brokers, clientId: 'bus-contract-cleanup', logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const topics = (await admin.listTopics()).filter((t) => t.includes(marker));
-      if (topics.length) await admin.deleteTopics({ topics });
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.includes(marker));
-      if (groups.length) {
-        try {
-          await admin.deleteGroups(groups);
-        } catch (err) {
-          const failed = (err as { groups?: { groupId: string; error: { type: string } }[] }).groups ?? [];
-          throw new Error(`could not delete groups: ${failed.map((g) => `${g.groupId} ${g.error.type}`).join(', ')}`);
-        }
-      }
-    } finally {
-      await admin.disconnect();
-    }
-  },
+  cleanup: (marker) => deleteKafkaArtifacts(brokers, marker, 'bus-contract-cleanup'),
 }));
 
 describe('KafkaMessageBus specifics', () => {

@@ -1,8 +1,8 @@
 // Outbox → relay → bus → inbox against real PostgreSQL, with the memory bus and with Kafka.
+import { deleteKafkaArtifacts } from '../testing/kafka-cleanup.ts';
 import { randomUUID } from 'node:crypto';
 import { Migration } from '@mikro-orm/migrations';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrm } from '../db/create-orm.ts';
 import { dropDatabase } from '../db/ensure-database.ts';
@@ -43,18 +43,7 @@ const kafkaBackend = (): Backend => ({
   name: 'kafka',
   createBus: () => new KafkaMessageBus({ brokers: BROKERS, clientId: 'outbox-int', partitions: 3 }),
   timeoutMs: 45_000,
-  async cleanup() {
-    const admin = new Kafka({ brokers: BROKERS, clientId: 'outbox-int-cleanup', logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const topics = (await admin.listTopics()).filter((t) => t.includes(RUN));
-      if (topics.length) await admin.deleteTopics({ topics });
-      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.includes(RUN));
-      if (groups.length) await admin.deleteGroups(groups);
-    } finally {
-      await admin.disconnect();
-    }
-  },
+  cleanup: () => deleteKafkaArtifacts(BROKERS, RUN, 'outbox-int-cleanup'),
 });
 
 /** One committed transaction: a state row per event plus the events in the outbox. */
