@@ -16,3 +16,4 @@ export * from './http/apollo-handler.ts';
 export * from './http/subgraph-server.ts';
 export * from './admission/index.ts';
 export * from './graphql/date-time.scalar.ts';
+export * from './graphql/request-loader.ts';

@@ -3,3 +3,4 @@ export * from './admission-gate.ts';
 export * from './admission-keys.ts';
 export * from './admission-types.ts';
 export { ADMISSION_SCRIPTS_VERSION } from './admission-scripts.ts';
+export { LuaScript } from './lua-script.ts';

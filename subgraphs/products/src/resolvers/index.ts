@@ -1,12 +1,11 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { RequestContext } from '@limitedcart/common';
-import { perRequestLoader } from '../loaders/product.loader.ts';
 import type { CategoryRecord, CategoryService } from '../services/category.service.ts';
 import type { CreateCategoryInput, CreateProductInput, UpdateProductInput } from '../services/product-input.ts';
 import type { ProductQueryService, ProductsArgs } from '../services/product-query.service.ts';
 import { priceOf, type ProductRecord } from '../services/product-record.ts';
 import type { ProductService } from '../services/product.service.ts';
-import { DateTimeScalar } from '@limitedcart/common';
+import { DateTimeScalar, perRequestLoader } from '@limitedcart/common';
 
 export interface ProductsResolverDeps {
   products: ProductService;

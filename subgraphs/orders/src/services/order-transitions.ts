@@ -1,0 +1,111 @@
+import type { Logger } from '@limitedcart/common';
+import type { EventEnvelope } from '@limitedcart/common/messaging';
+import type { SqlEntityManager } from '@mikro-orm/postgresql';
+import { emitOrderEvents, type OrderEvent } from './order-events.ts';
+import { ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
+import { canTransition, type OrderStatus } from './order-status.ts';
+
+export interface TransitionRequest {
+  orderId: string;
+  to: OrderStatus;
+  /** Kept in the status history (and as failureReason when `failure` is set). */
+  reason?: string | null;
+  /** Also sets failureReason (REJECTED, EXPIRED, CANCELLED, REFUNDED). */
+  failure?: boolean;
+  paymentDueAt?: Date;
+  /** Events that go out with the change (OrderStatusChanged is added by the transition itself). */
+  events?: (order: OrderRecord) => OrderEvent[];
+  /** The event that caused the change (causation and correlation ids). */
+  causedBy?: Pick<EventEnvelope, 'id' | 'metadata'>;
+}
+
+export type TransitionResult =
+  | { kind: 'applied'; order: OrderRecord; previous: OrderStatus }
+  | { kind: 'refused'; order: OrderRecord }
+  | { kind: 'missing' };
+
+/**
+ * The one way an order's status changes, inside the caller's transaction: the row is locked, the change checked
+ * against the status machine (illegal ones are refused and logged, never applied), then the row, a history entry
+ * and the outgoing events (with OrderStatusChanged for live updates) are written together.
+ */
+export class OrderTransitions {
+  readonly #topic: string;
+  readonly #logger: Logger;
+
+  constructor(options: { topic: string; logger: Logger }) {
+    this.#topic = options.topic;
+    this.#logger = options.logger;
+  }
+
+  /** Locks and reads an order inside `tx` (null when unknown). */
+  async lock(tx: SqlEntityManager, orderId: string): Promise<OrderRecord | null> {
+    const [row] = await tx.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from orders where id = ? for update`, [orderId]);
+    return row ? toOrderRecord(row) : null;
+  }
+
+  async apply(tx: SqlEntityManager, request: TransitionRequest): Promise<TransitionResult> {
+    const current = await this.lock(tx, request.orderId);
+    if (!current) return { kind: 'missing' };
+    if (!canTransition(current.status, request.to)) {
+      this.#logger.warn(
+        { orderId: current.id, from: current.status, to: request.to, causationId: request.causedBy?.id },
+        `illegal order transition ${current.status} → ${request.to} refused`,
+      );
+      return { kind: 'refused', order: current };
+    }
+    const reason = request.reason ?? null;
+    const [row] = await tx.execute<OrderRow[]>(
+      `update orders set status = ?, version = version + 1, updated_at = now(),
+         failure_reason = case when ? then ? else failure_reason end,
+         payment_due_at = coalesce(?, payment_due_at)
+       where id = ? returning ${ORDER_COLUMNS}`,
+      [request.to, request.failure === true, reason, request.paymentDueAt ?? null, current.id],
+    );
+    const order = toOrderRecord(row!);
+    await tx.execute(
+      'insert into order_status_change (order_id, version, status, reason, at) values (?, ?, ?, ?, ?)',
+      [order.id, order.version, order.status, reason, order.updatedAt],
+      'run',
+    );
+    const events = [...(request.events?.(order) ?? []), statusChanged(order, current.status, reason)];
+    await emitOrderEvents(tx, this.#topic, events, request.causedBy);
+    return { kind: 'applied', order, previous: current.status };
+  }
+
+  /**
+   * A paid order must be refunded (cancelled after payment, or its hold lapsed while the payment settled): marked
+   * once, and payments is asked through OrderRefundRequested. The status stays CONFIRMED until PaymentRefunded.
+   * Null when a refund was already requested.
+   */
+  async requestRefund(
+    tx: SqlEntityManager,
+    orderId: string,
+    reason: string,
+    causedBy?: Pick<EventEnvelope, 'id' | 'metadata'>,
+  ): Promise<OrderRecord | null> {
+    const [row] = await tx.execute<OrderRow[]>(
+      `update orders set refund_requested_at = now(), failure_reason = ?, updated_at = now()
+        where id = ? and refund_requested_at is null returning ${ORDER_COLUMNS}`,
+      [reason, orderId],
+    );
+    if (!row) return null;
+    await emitOrderEvents(tx, this.#topic, [{ type: 'OrderRefundRequested', payload: { orderId, reason } }], causedBy);
+    return toOrderRecord(row);
+  }
+}
+
+export function statusChanged(order: OrderRecord, previous: OrderStatus | null, reason: string | null): OrderEvent {
+  return {
+    type: 'OrderStatusChanged',
+    payload: {
+      orderId: order.id,
+      customerId: order.customerId,
+      status: order.status,
+      previousStatus: previous,
+      at: order.updatedAt.toISOString(),
+      version: order.version,
+      ...(reason ? { reason } : {}),
+    },
+  };
+}
