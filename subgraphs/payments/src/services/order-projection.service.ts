@@ -1,0 +1,154 @@
+import type { Logger } from '@limitedcart/common';
+import {
+  ORDER_EVENTS,
+  type OrderAwaitingPaymentPayload,
+  type OrderPlacedPayload,
+} from '@limitedcart/common/events/order-events';
+import { handleOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import type { PaymentService } from './payment.service.ts';
+
+/** Inbox consumer name of the orders.events handlers. */
+export const ORDER_EVENTS_CONSUMER = 'payments.order-events';
+
+export type ProjectionOutcome =
+  | { kind: 'applied'; refunded: string[] }
+  | { kind: 'ignored' }
+  | { kind: 'duplicate' };
+
+export interface OrderProjectionServiceOptions {
+  orm: MikroORM;
+  payments: PaymentService;
+  logger: Logger;
+}
+
+type CloseReason = 'CANCELLED' | 'EXPIRED' | 'REFUND_REQUESTED';
+
+/**
+ * payments' view of orders, from orders.events, each event applied once (inbox row in the same transaction):
+ * OrderPlaced → PLACED; OrderAwaitingPayment → OPEN with the amount and due time (the row is created if OrderPlaced
+ * was missed); OrderConfirmed → PAID; OrderCancelled / OrderExpired / OrderRefundRequested → CLOSED, and a SUCCEEDED
+ * payment is refunded. A payment that is still PENDING when its order closes is refunded as soon as it succeeds
+ * (WebhookService checks the CLOSED state). States never move backwards.
+ */
+export class OrderProjectionService {
+  readonly #orm: MikroORM;
+  readonly #payments: PaymentService;
+  readonly #logger: Logger;
+
+  constructor(options: OrderProjectionServiceOptions) {
+    this.#orm = options.orm;
+    this.#payments = options.payments;
+    this.#logger = options.logger;
+  }
+
+  /** Routes an orders.events envelope; types payments does not care about are skipped (undefined). */
+  async handle(envelope: EventEnvelope): Promise<ProjectionOutcome | undefined> {
+    switch (envelope.type) {
+      case ORDER_EVENTS.placed:
+        return this.#once(envelope, (tx) => this.#placed(tx, envelope as EventEnvelope<OrderPlacedPayload>));
+      case ORDER_EVENTS.awaitingPayment:
+        return this.#once(envelope, (tx) => this.#awaitingPayment(tx, envelope as EventEnvelope<OrderAwaitingPaymentPayload>));
+      case ORDER_EVENTS.confirmed:
+        return this.#once(envelope, (tx) => this.#confirmed(tx, envelope));
+      case ORDER_EVENTS.cancelled:
+        return this.#once(envelope, (tx) => this.#close(tx, envelope, 'CANCELLED'));
+      case ORDER_EVENTS.expired:
+        return this.#once(envelope, (tx) => this.#close(tx, envelope, 'EXPIRED'));
+      case ORDER_EVENTS.refundRequested:
+        return this.#once(envelope, (tx) => this.#close(tx, envelope, 'REFUND_REQUESTED'));
+      default:
+        return undefined;
+    }
+  }
+
+  async #once(envelope: EventEnvelope, fn: (tx: SqlEntityManager) => Promise<ProjectionOutcome>): Promise<ProjectionOutcome> {
+    validOrderId(envelope.payload);
+    const done = await handleOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, envelope.id, fn);
+    return done.duplicate ? { kind: 'duplicate' } : done.result;
+  }
+
+  async #placed(tx: SqlEntityManager, envelope: EventEnvelope<OrderPlacedPayload>): Promise<ProjectionOutcome> {
+    const { orderId, customerId } = envelope.payload;
+    if (typeof customerId !== 'string' || customerId.length === 0) throw new NonRetryableError('OrderPlaced has no customerId');
+    await this.#lockRow(tx, orderId, customerId);
+    return { kind: 'applied', refunded: [] };
+  }
+
+  async #awaitingPayment(tx: SqlEntityManager, envelope: EventEnvelope<OrderAwaitingPaymentPayload>): Promise<ProjectionOutcome> {
+    const { orderId, customerId, amountMinor, currency, paymentDueAt } = envelope.payload;
+    if (typeof customerId !== 'string' || customerId.length === 0) throw new NonRetryableError('OrderAwaitingPayment has no customerId');
+    if (!Number.isSafeInteger(amountMinor) || amountMinor < 0) throw new NonRetryableError('OrderAwaitingPayment amountMinor must be a non-negative integer');
+    if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) throw new NonRetryableError('OrderAwaitingPayment currency must be an ISO 4217 code');
+    const due = typeof paymentDueAt === 'string' ? new Date(paymentDueAt) : null;
+    if (!due || Number.isNaN(due.getTime())) throw new NonRetryableError('OrderAwaitingPayment paymentDueAt must be an ISO-8601 time');
+    await this.#lockRow(tx, orderId, customerId);
+    const opened = await tx.execute<{ affectedRows: number }>(
+      `update payment_order set state = 'OPEN', amount_minor = ?, currency = ?, payment_due_at = ?, updated_at = now()
+        where order_id = ? and state = 'PLACED'`,
+      [amountMinor, currency, due, orderId],
+      'run',
+    );
+    if (opened.affectedRows === 0) return this.#ignored(tx, envelope, 'PLACED');
+    return { kind: 'applied', refunded: [] };
+  }
+
+  async #confirmed(tx: SqlEntityManager, envelope: EventEnvelope): Promise<ProjectionOutcome> {
+    const { orderId } = envelope.payload as { orderId: string };
+    await this.#lockRow(tx, orderId, null);
+    const paid = await tx.execute<{ affectedRows: number }>(
+      `update payment_order set state = 'PAID', updated_at = now() where order_id = ? and state in ('PLACED', 'OPEN')`,
+      [orderId],
+      'run',
+    );
+    if (paid.affectedRows === 0) return this.#ignored(tx, envelope, 'PLACED or OPEN');
+    return { kind: 'applied', refunded: [] };
+  }
+
+  /** Closes the order (no further payments) and refunds its SUCCEEDED payment; a PENDING one is refunded once it succeeds. */
+  async #close(tx: SqlEntityManager, envelope: EventEnvelope, reason: CloseReason): Promise<ProjectionOutcome> {
+    const { orderId } = envelope.payload as { orderId: string };
+    await this.#lockRow(tx, orderId, null);
+    await tx.execute(
+      `update payment_order set state = 'CLOSED', closed_reason = ?, updated_at = now() where order_id = ? and state <> 'CLOSED'`,
+      [reason, orderId],
+      'run',
+    );
+    const refunded = await this.#payments.refundSucceeded(tx, orderId, reason, envelope);
+    if (reason === 'REFUND_REQUESTED' && refunded.length === 0) {
+      const [live] = await tx.execute<{ status: string }[]>(
+        `select status from payment where order_id = ? and status <> 'FAILED' order by created_at desc limit 1`,
+        [orderId],
+      );
+      if (live?.status === 'PENDING') this.#logger.info({ orderId }, 'refund requested while the payment is pending: it is refunded once it succeeds');
+      else this.#logger.warn({ orderId, status: live?.status ?? null }, 'refund requested, but the order has no succeeded payment to refund');
+    }
+    return { kind: 'applied', refunded: refunded.map((p) => p.id) };
+  }
+
+  /**
+   * Creates the order's row if it is missing (customer unknown for events that do not carry it) and locks it, so
+   * every change of one order's payments is serialised on this row.
+   */
+  async #lockRow(tx: SqlEntityManager, orderId: string, customerId: string | null): Promise<void> {
+    await tx.execute(
+      `insert into payment_order (order_id, customer_id, state) values (?, ?, 'PLACED')
+       on conflict (order_id) do update set customer_id = coalesce(payment_order.customer_id, excluded.customer_id)`,
+      [orderId, customerId],
+      'run',
+    );
+  }
+
+  async #ignored(tx: SqlEntityManager, envelope: EventEnvelope, expected: string): Promise<ProjectionOutcome> {
+    const { orderId } = envelope.payload as { orderId: string };
+    const [row] = await tx.execute<{ state: string }[]>('select state from payment_order where order_id = ?', [orderId]);
+    this.#logger.warn({ orderId, eventType: envelope.type, eventId: envelope.id, state: row?.state }, `${envelope.type} ignored: order is ${row?.state}, expected ${expected}`);
+    return { kind: 'ignored' };
+  }
+}
+
+function validOrderId(payload: unknown): string {
+  const orderId = (payload as { orderId?: unknown } | null)?.orderId;
+  if (typeof orderId !== 'string' || orderId.length === 0) throw new NonRetryableError('event payload has no orderId');
+  return orderId;
+}
