@@ -29,6 +29,8 @@ const envSchema = z.object({
     .default('127.0.0.1:9092')
     .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
     .refine((list) => list.length > 0 && list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
+  /** How long a consumer that stopped heartbeating (a crashed process) keeps its partitions; 6,000–300,000 ms. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
   HOST: z.string().default('127.0.0.1'),
   GATEWAY_PORT: port.default(4000),
   USERS_PORT: port.default(4001),
@@ -73,6 +75,7 @@ export interface Config {
   databaseUrl: string;
   redisUrl: string;
   kafkaBrokers: string[];
+  kafkaSessionTimeoutMs: number;
   host: string;
   ports: Record<ServiceName, number>;
   subgraphUrls: Record<SubgraphName, string>;
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaSessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
     host: e.HOST,
     ports,
     subgraphUrls: {

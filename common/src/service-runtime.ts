@@ -49,7 +49,13 @@ export async function openServiceRuntime(options: ServiceRuntimeOptions): Promis
     debug: logger.isLevelEnabled('debug'),
   });
   const redis = createRedis(config, name);
-  const bus = options.bus ?? new KafkaMessageBus({ brokers: config.kafkaBrokers, clientId: name, logger });
+  const bus = options.bus ?? new KafkaMessageBus({
+      brokers: config.kafkaBrokers,
+      clientId: name,
+      logger,
+      sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+      heartbeatIntervalMs: Math.min(3_000, Math.floor(config.kafkaSessionTimeoutMs / 3)),
+    });
   const relay = new OutboxRelay({ orm, bus, logger });
   let busStarted = false;
   let relayStarted = false;

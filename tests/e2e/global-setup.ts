@@ -1,6 +1,7 @@
 // Starts ONE stack for every e2e file (its own databases, topics, Redis prefix and ports, so a dev stack can keep
 // running), and removes its databases afterwards. E2E_GATEWAY_URL points the tests at a stack that already runs instead.
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -15,6 +16,10 @@ declare module 'vitest' {
     adminEmail: string;
     adminPassword: string;
     runId: string;
+    /** The stack's environment (a test may start a second gateway process on it). */
+    stackEnv: Record<string, string>;
+    /** Where crash tests ask the stack to kill or restart one service ('' when the stack is not ours). */
+    controlUrl: string;
   }
 }
 
@@ -23,6 +28,31 @@ const ADMIN_PASSWORD = 'e2e-admin-password';
 
 let stack: Stack | undefined;
 let dbPrefix: string | undefined;
+let control: Server | undefined;
+
+/**
+ * Crash tests run in test workers while the stack's processes belong to this one: POST /kill/<service>?signal=SIGKILL
+ * and POST /restart/<service> (answers once the service exited / is ready again), on 127.0.0.1 only.
+ */
+async function startControl(target: Stack): Promise<string> {
+  control = createServer((req, res) => {
+    const match = /^\/(kill|restart)\/([a-z]+)/.exec(req.url ?? '');
+    const name = match?.[2] as Stack['services'][number] | undefined;
+    if (req.method !== 'POST' || !match || !name || !target.services.includes(name)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const signal = (new URL(req.url!, 'http://x').searchParams.get('signal') ?? 'SIGKILL') as NodeJS.Signals;
+    const action = match[1] === 'kill' ? target.kill(name, signal) : target.restart(name);
+    action.then(
+      () => res.writeHead(204).end(),
+      (error: unknown) => res.writeHead(500).end(String(error)),
+    );
+  });
+  await new Promise<void>((resolve) => control!.listen(0, '127.0.0.1', resolve));
+  const address = control.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}
 
 export async function setup(project: TestProject): Promise<void> {
   const runId = randomBytes(4).toString('hex');
@@ -31,6 +61,8 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('adminPassword', process.env.E2E_ADMIN_PASSWORD ?? ADMIN_PASSWORD);
   if (process.env.E2E_GATEWAY_URL) {
     project.provide('gatewayUrl', process.env.E2E_GATEWAY_URL);
+    project.provide('stackEnv', {});
+    project.provide('controlUrl', '');
     return;
   }
   dbPrefix = `lc_e2e_${runId}`;
@@ -49,6 +81,10 @@ export async function setup(project: TestProject): Promise<void> {
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     PAYMENT_PROVIDER_DELAY_MS: '300',
+    // Short enough for expiry paths (the drop, expiry e2e) to finish quickly; payments in tests follow within ~1 s.
+    PAYMENT_WINDOW_SECONDS: '8',
+    // Crash tests SIGKILL services: their consumer-group members must be given up on quickly.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
   };
   const config = loadConfig({ ...process.env, ...env });
   await checkPrerequisites(config);
@@ -60,9 +96,12 @@ export async function setup(project: TestProject): Promise<void> {
   stack = await startStack({ env, log: (line) => out.write(`${line}\n`), readyTimeoutMs: 90_000 });
   process.stdout.write(`e2e: stack (${stack.services.join(', ')}) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; logs in ${logFile}\n`);
   project.provide('gatewayUrl', stack.gatewayUrl);
+  project.provide('stackEnv', env);
+  project.provide('controlUrl', await startControl(stack));
 }
 
 export async function teardown(): Promise<void> {
+  await new Promise((resolve) => (control ? control.close(resolve) : resolve(undefined)));
   await stack?.stop();
   if (!dbPrefix) return;
   const config = loadConfig();

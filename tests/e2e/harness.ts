@@ -92,3 +92,14 @@ export async function registerCustomer(label = 'customer'): Promise<{ id: string
   if (!payload?.accessToken) throw new Error(`register failed: ${JSON.stringify(res.body)}`);
   return { id: payload.user.id, email, accessToken: payload.accessToken, refreshToken: payload.refreshToken };
 }
+
+/** Polls until `check` passes (reads across services are eventually consistent: they meet through Kafka). */
+export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 5_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!check(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    value = await read();
+  }
+  return value;
+}

@@ -2,7 +2,7 @@
 // and restock's bad inputs. Products and inventory meet only through products.events, so reads poll briefly.
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, graphql, operation, registerCustomer } from './harness.ts';
+import { adminToken, eventually, graphql, operation, registerCustomer } from './harness.ts';
 
 interface StockLevel {
   available: number;
@@ -31,17 +31,6 @@ async function createProduct(initialStock: number): Promise<string> {
 async function readProduct(id: string) {
   const res = await graphql<{ product: { inStock: boolean; availableQuantity: number } | null }>(operation('Product'), { id });
   return res.body.data?.product;
-}
-
-/** Polls until `check` passes (the contract: initial stock is available within a second). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!check(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    value = await read();
-  }
-  return value;
 }
 
 beforeAll(async () => {
