@@ -1,0 +1,17 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import { DateTimeScalar, type RequestContext } from '@limitedcart/common';
+import { paymentsLoaderFactory } from '../loaders/payments.loader.ts';
+import type { PaymentService } from '../services/payment.service.ts';
+import { mutationResolvers } from './mutation.resolver.ts';
+import { orderResolvers } from './order.resolver.ts';
+import { paymentResolvers } from './payment.resolver.ts';
+
+export function paymentsResolvers(payments: PaymentService): GraphQLResolverMap<RequestContext> {
+  const loader = paymentsLoaderFactory((ids) => payments.findByOrderIds(ids));
+  return {
+    DateTime: DateTimeScalar,
+    Mutation: mutationResolvers(payments),
+    Order: orderResolvers(loader) as GraphQLResolverMap<RequestContext>[string],
+    Payment: paymentResolvers as GraphQLResolverMap<RequestContext>[string],
+  };
+}
