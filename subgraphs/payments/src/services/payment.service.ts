@@ -76,10 +76,6 @@ export class PaymentService {
     this.#awaitPollMs = options.awaitOrderPollMs ?? 50;
   }
 
-  get topic(): string {
-    return this.#topic;
-  }
-
   /**
    * Pays the caller's order with a card. Checks, in order: input (INVALID_INPUT, nothing else looked at), the
    * idempotency key (same request → the first payment again; another request → IDEMPOTENCY_CONFLICT), the order
