@@ -37,12 +37,13 @@ import { subgraphReadiness } from './health.ts';
 import { armorConfig, overLongHttpQuery, parseOptions, queryTooLongError } from './limits.ts';
 import { ForwardingDataSource, subgraphClient, type SubgraphClient } from './subgraph-data-source.ts';
 import { attachGraphQLWs, type GraphQLWsServer } from './subscriptions/graphql-ws-server.ts';
+import { orderSubscriptions } from './subscriptions/order-subscription-source.ts';
 import {
-  unavailableSubscriptions,
   type GatewayExecutor,
   type SubscriptionSource,
   type SubscriptionSourceFactory,
 } from './subscriptions/subscription-source.ts';
+import { schemaValidator } from './subscriptions/subscription-validator.ts';
 
 /** The committed, composed supergraph (npm run compose). The gateway never introspects subgraphs. */
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url));
@@ -53,7 +54,7 @@ export const APQ_TTL_SECONDS = 24 * 3600;
 export interface GatewayOptions {
   /** A supergraph to serve instead of schema/supergraph.graphql (tests compose one on the fly). */
   supergraphSdl?: string;
-  /** Where subscriptions come from; today every subscription is refused (see subscriptions/subscription-source.ts). */
+  /** Where subscriptions come from; by default order status from Redis pub/sub (subscriptions/order-subscription-source.ts). */
   subscriptions?: SubscriptionSourceFactory;
 }
 
@@ -197,7 +198,8 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
       if (response.body.kind === 'single') return response.body.singleResult;
       return { errors: [{ message: 'Incremental delivery (@defer/@stream) is not supported here', extensions: { code: 'BAD_REQUEST' } }] } satisfies FormattedExecutionResult;
     };
-    subscriptions = (opts.subscriptions ?? unavailableSubscriptions)({ config, logger, execute });
+    const validate = schemaValidator(() => apiSchema, armor.validationRules, config.production);
+    subscriptions = (opts.subscriptions ?? orderSubscriptions)({ config, logger, execute, validate });
     ws = attachGraphQLWs({
       server,
       path: '/graphql',

@@ -119,10 +119,19 @@ describe('gateway over graphql-ws', () => {
     expect(h.subgraph.calls.length).toBe(before);
   });
 
-  it('refuses a subscription: not available yet', T, async () => {
-    const { results, error } = await run(open(), { query: 'subscription { ticks }' });
-    expect(results).toHaveLength(0);
-    expect(error).toEqual([expect.objectContaining({ message: 'subscriptions are not available yet' })]);
+  it('refuses subscriptions it cannot serve, before subscribing', T, async () => {
+    const token = await h.jwks.sign();
+    const c = open(`Bearer ${token}`, 5_000);
+    const ticks = await run(c, { query: 'subscription { ticks }' });
+    expect(ticks.results).toHaveLength(0);
+    expect(ticks.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/"ticks" is not served/), extensions: { code: 'BAD_REQUEST' } })]);
+    const unknown = await run(c, { query: 'subscription { myOrderUpdates { id secret } }' });
+    expect(unknown.error).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    const two = await run(c, { query: 'subscription { myOrderUpdates { id } orderUpdated(id: "o") { id } }' });
+    expect(two.error).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    const aliases = Array.from({ length: 16 }, (_, i) => `a${i}: id`).join(' ');
+    const tooMany = await run(c, { query: `subscription { myOrderUpdates { ${aliases} } }` });
+    expect(tooMany.error).toEqual([expect.objectContaining({ message: expect.stringMatching(/Aliases limit of 15/) })]);
   });
 
   it('applies the limits to socket operations', T, async () => {

@@ -1,6 +1,7 @@
 import type { Config, Logger } from '@limitedcart/common';
-import { GraphQLError, type DocumentNode, type FormattedExecutionResult } from 'graphql';
+import type { DocumentNode, FormattedExecutionResult, GraphQLError } from 'graphql';
 import type { GatewayContext } from '../auth/gateway-context.ts';
+import type { SubscriptionValidator } from './subscription-validator.ts';
 
 /** One client subscription as it arrived over graphql-ws (already parsed, length-checked and authenticated). */
 export interface SubscriptionRequest {
@@ -17,9 +18,10 @@ export type GatewayExecutor = (
 ) => Promise<FormattedExecutionResult>;
 
 /**
- * The seam for subscriptions (DESIGN §4): the orders issue plugs in a source that takes root events from Redis
- * pub/sub and resolves the client's selection with `execute`. Returning errors refuses the subscription (graphql-ws
- * sends them as an `error` message); returning an iterable streams each result as a `next` message.
+ * The seam for subscriptions (DESIGN §4): a source takes root events from somewhere (the gateway's default,
+ * order-subscription-source.ts, from Redis pub/sub) and resolves the client's selection with `execute`. Returning
+ * errors refuses the subscription (graphql-ws sends them as an `error` message); returning an iterable streams each
+ * result as a `next` message, and graphql-ws calls its `return()` when the client completes or disconnects.
  */
 export interface SubscriptionSource {
   subscribe(
@@ -34,14 +36,8 @@ export interface SubscriptionSourceDeps {
   config: Config;
   logger: Logger;
   execute: GatewayExecutor;
+  /** Validates a subscription document against the API schema with the gateway's rules and limits. */
+  validate?: SubscriptionValidator;
 }
 
 export type SubscriptionSourceFactory = (deps: SubscriptionSourceDeps) => SubscriptionSource;
-
-/** Today's source: every subscription is refused with a clear error (BAD_REQUEST: a client-facing code). */
-export const unavailableSubscriptions: SubscriptionSourceFactory = () => ({
-  async subscribe() {
-    return [new GraphQLError('subscriptions are not available yet', { extensions: { code: 'BAD_REQUEST' } })];
-  },
-  async close() {},
-});

@@ -27,6 +27,8 @@ export const FAKE_SUBGRAPH_SDL = /* GraphQL */ `
 
   type Subscription {
     ticks: Int!
+    orderUpdated(id: ID!): Order!
+    myOrderUpdates: Order!
   }
 
   type Echo {
@@ -90,8 +92,12 @@ export const FAKE_SUBGRAPH_SDL = /* GraphQL */ `
   }
 `;
 
+/** The one id `order` answers null for (someone else's or an unknown order). */
+export const MISSING_ORDER_ID = 'missing-order';
+
 interface FakeContext {
   headers: IncomingHttpHeaders;
+  orderStatuses: Map<string, string>;
 }
 
 const usd = (amount: string) => ({ amount, currencyCode: 'USD' });
@@ -111,22 +117,25 @@ const resolvers = {
       await new Promise((resolve) => setTimeout(resolve, args.ms));
       return args.ms;
     },
-    order: (_: unknown, args: { id: string }) => ({
-      id: args.id,
-      status: 'AWAITING_PAYMENT',
-      failureReason: null,
-      paymentDueAt: '2030-01-01T00:10:00.000Z',
-      createdAt: '2030-01-01T00:00:00.000Z',
-      updatedAt: '2030-01-01T00:00:01.000Z',
-      total: usd('39.98'),
-      customer: { id: 'user-1', email: 'buyer@example.com' },
-      items: [{ quantity: 2, product: { id: 'p1', name: 'Sneaker', inStock: true }, unitPrice: usd('19.99'), lineTotal: usd('39.98') }],
-      statusHistory: [
-        { status: 'PENDING', at: '2030-01-01T00:00:00.000Z', reason: null },
-        { status: 'AWAITING_PAYMENT', at: '2030-01-01T00:00:01.000Z', reason: null },
-      ],
-      payment: null,
-    }),
+    order: (_: unknown, args: { id: string }, ctx: FakeContext) =>
+      args.id === MISSING_ORDER_ID
+        ? null
+        : {
+            id: args.id,
+            status: ctx.orderStatuses.get(args.id) ?? 'AWAITING_PAYMENT',
+            failureReason: null,
+            paymentDueAt: '2030-01-01T00:10:00.000Z',
+            createdAt: '2030-01-01T00:00:00.000Z',
+            updatedAt: '2030-01-01T00:00:01.000Z',
+            total: usd('39.98'),
+            customer: { id: 'user-1', email: 'buyer@example.com' },
+            items: [{ quantity: 2, product: { id: 'p1', name: 'Sneaker', inStock: true }, unitPrice: usd('19.99'), lineTotal: usd('39.98') }],
+            statusHistory: [
+              { status: 'PENDING', at: '2030-01-01T00:00:00.000Z', reason: null },
+              { status: 'AWAITING_PAYMENT', at: '2030-01-01T00:00:01.000Z', reason: null },
+            ],
+            payment: null,
+          },
   },
   Mutation: { touch: (_: unknown, args: { value: number }) => args.value + 1 },
   User: { __resolveReference: (ref: { id: string }) => ({ id: ref.id, email: 'buyer@example.com' }) },
@@ -137,6 +146,8 @@ export interface FakeSubgraph {
   port: number;
   /** Headers of every GraphQL request the subgraph received, in order. */
   calls: IncomingHttpHeaders[];
+  /** What `order(id)` answers as status (default AWAITING_PAYMENT). */
+  orderStatuses: Map<string, string>;
   /** What its /health/ready answers. */
   ready: boolean;
   /** Stops listening (the subgraph is down) and drops open connections. */
@@ -148,13 +159,14 @@ export interface FakeSubgraph {
 
 export async function startFakeSubgraph(logger: Logger): Promise<FakeSubgraph> {
   const calls: IncomingHttpHeaders[] = [];
+  const orderStatuses = new Map<string, string>();
   const apollo = new ApolloServer<FakeContext>({
     schema: buildSubgraphSchema([{ typeDefs: parse(FAKE_SUBGRAPH_SDL), resolvers }]),
     stopOnTerminationSignals: false,
     logger,
   });
   await apollo.start();
-  const handler = apolloHandler(apollo, async (req) => ({ headers: req.headers }));
+  const handler = apolloHandler(apollo, async (req) => ({ headers: req.headers, orderStatuses }));
   const fake = { ready: true } as FakeSubgraph;
   let server: Server;
   const makeServer = () =>
@@ -184,6 +196,7 @@ export async function startFakeSubgraph(logger: Logger): Promise<FakeSubgraph> {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     calls,
+    orderStatuses,
     down: stopListening,
     async up() {
       server = makeServer();
