@@ -2,6 +2,7 @@
 // webhook until it answers 200. Several dispatchers (replicas) may run: a row is claimed with a lease (next_attempt_at
 // pushed forward, FOR UPDATE SKIP LOCKED), so one delivers it at a time; a crash mid-delivery only delays it by the lease.
 import type { Logger } from '@limitedcart/common';
+import { sleep } from '@limitedcart/common/messaging/delivery';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { ProviderEvent, ProviderEventType } from './payment-provider.ts';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.ts';
@@ -30,18 +31,6 @@ interface ClaimedRow {
   failure_reason: string | null;
   attempts: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export class MockProviderDispatcher {
   readonly #orm: MikroORM;
