@@ -109,6 +109,28 @@ describe('OrderSubscriptionSource', () => {
     expect(foreign).toEqual([{ code: 'NOT_FOUND', message: 'Order not found.' }]);
     expect(unknown).toEqual(foreign);
     expect(feed.listenerCount()).toBe(0);
+    // Only the small ownership/version query ran: the client's selection never ran for a stranger.
+    expect(orders.queries.map((q) => q.query)).toEqual([expect.stringMatching(/^query LimitedcartOrderVersion/), expect.stringMatching(/^query LimitedcartOrderVersion/)]);
+  });
+
+  it('orderUpdated: when the version probe fails, the client query decides (its errors refuse, its data streams)', async () => {
+    const { feed, orders } = setup();
+    orders.set('o1', 'alice', 'PENDING', 1);
+    let failProbe = true;
+    const execute: typeof orders.execute = async (request, context) =>
+      failProbe && request.operationName === 'LimitedcartOrderVersion'
+        ? { data: { order: null }, errors: [{ message: 'orders is down' }] }
+        : orders.execute(request, context);
+    const source = new OrderSubscriptionSource({ feed, execute, validate: orders.validate, logger });
+    const it = iterator(await source.subscribe({ query: ORDER_UPDATED, document: parse(ORDER_UPDATED), operationName: undefined, variables: { id: 'o1' } }, contextOf(alice)));
+    expect((await it.next()).value).toEqual({ data: { orderUpdated: { id: 'o1', status: 'PENDING', payment: null } } });
+    await it.return!();
+    const failing: typeof orders.execute = async () => ({ data: { order: null }, errors: [{ message: 'orders is down', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    const down = new OrderSubscriptionSource({ feed, execute: failing, logger });
+    const refused = await down.subscribe({ query: ORDER_UPDATED, document: parse(ORDER_UPDATED), operationName: undefined, variables: { id: 'o1' } }, contextOf(alice));
+    expect(refusal(refused)).toEqual([{ code: 'INTERNAL_SERVER_ERROR', message: 'orders is down' }]);
+    expect(feed.listenerCount()).toBe(0);
+    failProbe = false;
   });
 
   it('needs a login for both fields, checked before any query', async () => {

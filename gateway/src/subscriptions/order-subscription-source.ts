@@ -4,6 +4,7 @@ import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError
 import type { GatewayContext } from '../auth/gateway-context.ts';
 import { OrderStatusFanout, type OrderStatusFeed, type OrderStatusListener } from './order-status-fanout.ts';
 import { NOT_FOUND_MESSAGE, OrderUpdateStream } from './order-update-stream.ts';
+import { probeOrderVersion } from './order-version-probe.ts';
 import { rewriteSubscription } from './subscription-rewrite.ts';
 import type {
   GatewayExecutor,
@@ -30,6 +31,8 @@ export interface OrderSubscriptionSourceOptions {
 export const DEFAULT_READY_TIMEOUT_MS = 3_000;
 
 const error = (code: string, message: string) => new GraphQLError(message, { extensions: { code } });
+// Someone else's order and an unknown id look the same (the contract never leaks an order's existence).
+const notFound = () => error('NOT_FOUND', NOT_FOUND_MESSAGE);
 const unavailable = () => error('SERVICE_UNAVAILABLE', 'Live order updates are unavailable right now; try again shortly.');
 
 /** An error of the first query's result, as a refusal (graphql-ws sends it as the subscription's `error`). */
@@ -42,8 +45,9 @@ function refusalOf(formatted: GraphQLFormattedError): GraphQLError {
  * pub/sub), the client's selection is resolved by running the rewritten document as a query through the gateway with
  * the subscriber's own context, so the subgraphs enforce ownership and any supergraph field works.
  *
- * - `orderUpdated(id)`: needs a login; the first query is the ownership check (null order → NOT_FOUND, whether the
- *   order is someone else's or does not exist) and the first payload; then one payload per new status of that order.
+ * - `orderUpdated(id)`: needs a login; a small query first checks ownership (null order → NOT_FOUND, whether the order
+ *   is someone else's or does not exist) and reads the status version; the client's query then gives the first
+ *   payload (the current state); then one payload per newer status of that order.
  * - `myOrderUpdates`: needs a login; no first payload; one payload per new status of any of the caller's orders.
  */
 export class OrderSubscriptionSource implements SubscriptionSource {
@@ -116,18 +120,24 @@ export class OrderSubscriptionSource implements SubscriptionSource {
     stopListening = feed.onOrder(plan.orderId, listenerOf(stream));
     let first: FormattedExecutionResult;
     try {
-      first = await stream.prime(plan.orderId);
+      // The ownership check, and the version the first payload is at least at (messages up to it are not re-sent).
+      const probe = await probeOrderVersion(execute, plan.orderId, context);
+      if (probe.kind === 'hidden') {
+        await stream.return();
+        return [notFound()];
+      }
+      if (stream.ended) return [unavailable()]; // the source closed meanwhile
+      first = await stream.prime(plan.orderId, probe.kind === 'visible' ? probe.version : 0);
     } catch (cause) {
       await stream.return();
       throw cause;
     }
-    if (stream.ended) return [unavailable()]; // the source closed while the first query ran
+    if (stream.ended) return [unavailable()]; // the source closed while the first queries ran
     const order = first.data?.[plan.responseKey];
     if (order !== null && order !== undefined) return stream;
     await stream.return();
-    // Someone else's order and an unknown id look the same (the contract never leaks an order's existence).
     if (first.errors?.length) return first.errors.map(refusalOf);
-    return [error('NOT_FOUND', NOT_FOUND_MESSAGE)];
+    return [notFound()];
   }
 
   async close(): Promise<void> {

@@ -184,6 +184,36 @@ describe('OrderUpdateStream', () => {
     expect(await next).toEqual({ done: true, value: undefined });
   });
 
+  it('prime(version): messages up to the probed version are already reflected and never re-run', async () => {
+    const fake = new FakeRun();
+    fake.state.set('o1', 'AWAITING_PAYMENT');
+    const { s } = stream(fake);
+    s.push(message('o1', 1, 'PENDING')); // arrived while the version was probed
+    await s.prime('o1', 2);
+    expect(s.pendingOrders).toBe(0);
+    s.push(message('o1', 2)); // late, already in the first payload
+    expect(await s.next()).toEqual(payload('o1', 'AWAITING_PAYMENT'));
+    const next = s.next();
+    expect(await peek(next)).toBe('pending');
+    expect(fake.runs).toEqual(['o1']);
+    fake.state.set('o1', 'CONFIRMED');
+    s.push(message('o1', 3, 'CONFIRMED'));
+    expect(await next).toEqual(payload('o1', 'CONFIRMED'));
+  });
+
+  it('prime(version): a newer message that came during the probe re-runs, sent only if it shows something new', async () => {
+    const fake = new FakeRun();
+    fake.state.set('o1', 'CONFIRMED');
+    const { s } = stream(fake);
+    s.push(message('o1', 3, 'CONFIRMED')); // committed right after the probe read version 2
+    await s.prime('o1', 2);
+    expect(await s.next()).toEqual(payload('o1', 'CONFIRMED'));
+    const next = s.next();
+    expect(await peek(next)).toBe('pending');
+    expect(fake.runs).toEqual(['o1', 'o1']);
+    await s.return();
+  });
+
   it('sends the re-run when the first query missed the change', async () => {
     const fake = new FakeRun();
     fake.state.set('o1', 'PENDING');

@@ -93,10 +93,17 @@ export class OrderUpdateStream implements AsyncIterableIterator<FormattedExecuti
 
   /**
    * Runs the query for the subscribed order before the stream is handed out (orderUpdated's current state). Listen to
-   * the feed first: a message arriving meanwhile schedules a re-run. When the order is in the result, that result
-   * becomes the first payload; the caller decides what an absent order means.
+   * the feed first: a message arriving meanwhile schedules a re-run, sent only if it shows something new. `version` is
+   * the order's status version read before this query (the state sent is at least that new): messages up to it are
+   * already reflected and dropped. When the order is in the result, that result becomes the first payload; the caller
+   * decides what an absent order means.
    */
-  async prime(orderId: string): Promise<FormattedExecutionResult> {
+  async prime(orderId: string, version = 0): Promise<FormattedExecutionResult> {
+    const known = this.#tracked.get(orderId);
+    const pending = this.#pending.get(orderId);
+    if (pending && (known?.version ?? 0) <= version) this.#pending.delete(orderId);
+    else if (pending) pending.ambiguous = true;
+    this.#track(orderId, { version: Math.max(version, known?.version ?? 0), delivered: known?.delivered });
     this.#running = orderId;
     let result: FormattedExecutionResult;
     try {
@@ -106,7 +113,7 @@ export class OrderUpdateStream implements AsyncIterableIterator<FormattedExecuti
     }
     if (this.#hasOrder(result) && !this.#done) {
       this.#ready.push(result);
-      this.#track(orderId, { version: this.#tracked.get(orderId)?.version ?? 0, delivered: digest(result) });
+      this.#track(orderId, { version: this.#tracked.get(orderId)?.version ?? version, delivered: digest(result) });
     }
     return result;
   }

@@ -26,6 +26,10 @@ export const ORDERS_API_SDL = /* GraphQL */ `
     customer: User!
     items: [OrderItem!]!
     payment: Payment
+    statusHistory: [OrderStatusChange!]!
+  }
+  type OrderStatusChange {
+    status: String!
   }
   type User {
     id: ID!
@@ -51,6 +55,11 @@ export interface FakeOrder {
   version: number;
 }
 
+/** A message as orders publishes it on the status channel. */
+export function statusMessage(orderId: string, customerId: string, status: OrderStatus, version: number): string {
+  return encodeOrderStatusMessage({ orderId, customerId, status, version, at: new Date().toISOString() });
+}
+
 /**
  * Stands in for the gateway's executor over the real subgraphs: runs the rewritten query with graphql-js against
  * ORDERS_API_SDL, with the owner-or-ADMIN rule of `Query.order` (null for anyone else and for unknown ids).
@@ -58,7 +67,7 @@ export interface FakeOrder {
 export class FakeOrders {
   readonly schema = buildSchema(ORDERS_API_SDL);
   readonly orders = new Map<string, FakeOrder>();
-  /** Every query run, in order. */
+  /** Every query run, in order (the subscription's version probe included). */
   readonly queries: { query: string; variables: Record<string, unknown> | undefined; userId: string | undefined }[] = [];
   /** Makes every query take this long (to let messages arrive while one runs). */
   delayMs = 0;
@@ -67,7 +76,7 @@ export class FakeOrders {
   /** Sets an order's state and returns the status message orders would publish for it. */
   set(id: string, customerId: string, status: OrderStatus, version: number): string {
     this.orders.set(id, { id, customerId, status, version });
-    return encodeOrderStatusMessage({ orderId: id, customerId, status, version, at: new Date().toISOString() });
+    return statusMessage(id, customerId, status, version);
   }
 
   readonly execute: GatewayExecutor = async (request, context: GatewayContext) => {
@@ -92,6 +101,8 @@ export class FakeOrders {
             customer: { id: order.customerId, email: `${order.customerId}@example.com` },
             items: [{ quantity: 1, product: { id: 'p1', name: 'Sneaker' } }],
             payment: order.status === 'CONFIRMED' ? { status: 'SUCCEEDED' } : null,
+            // One entry per status version, as orders keeps it (the statuses themselves do not matter here).
+            statusHistory: Array.from({ length: order.version }, () => ({ status: order.status })),
           };
         },
       },
