@@ -81,8 +81,9 @@ export async function setup(project: TestProject): Promise<void> {
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     PAYMENT_PROVIDER_DELAY_MS: '300',
-    // Short enough for expiry paths (the drop, expiry e2e) to finish quickly; payments in tests follow within ~1 s.
-    PAYMENT_WINDOW_SECONDS: '8',
+    // Short enough for the expiry paths (the drop, expiry e2e) to finish quickly, long enough to outlast a crashed and
+    // restarted service in the crash tests (restart + the group noticing the dead member).
+    PAYMENT_WINDOW_SECONDS: '20',
     // Crash tests SIGKILL services: their consumer-group members must be given up on quickly.
     KAFKA_SESSION_TIMEOUT_MS: '6000',
   };

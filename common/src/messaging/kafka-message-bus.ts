@@ -168,11 +168,27 @@ export class KafkaMessageBus implements MessageBus {
         })),
       });
     } catch (err) {
-      // Another process created them first (TOPIC_ALREADY_EXISTS): fine if they all exist now.
+      // Another process created them first (TOPIC_ALREADY_EXISTS): fine once they all exist and have leaders
+      // (that process's waitForLeaders is not ours; consuming before would fail with "does not host this partition").
       const existing = new Set(await admin.listTopics());
       if (!missing.every((t) => existing.has(t))) throw err;
+      await this.#waitForLeaders(admin, missing);
     }
     for (const t of missing) this.#knownTopics.add(t);
+  }
+
+  async #waitForLeaders(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: meta } = await admin.fetchTopicMetadata({ topics });
+        if (meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+      }
+      if (Date.now() >= deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   #getProducer(): Promise<Producer> {
