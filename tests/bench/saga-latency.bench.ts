@@ -47,7 +47,11 @@ const env: Record<string, string> = {
 };
 const config = loadConfig({ ...process.env, ...env });
 await ensureKafka({ brokers: config.kafkaBrokers.join(',') });
-const stack = await startStack({ env, log: () => undefined, readyTimeoutMs: 90_000 });
+const stackLog: string[] = [];
+const stack = await startStack({ env, log: (line) => void stackLog.push(line), readyTimeoutMs: 90_000 }).catch((error: unknown) => {
+  console.error(stackLog.slice(-40).join('\n'));
+  throw error;
+});
 
 async function gql<T>(query: string, variables: object, token?: string): Promise<T> {
   const res = await fetch(stack.gatewayUrl, {

@@ -170,7 +170,7 @@ export class KafkaMessageBus implements MessageBus {
     } catch (err) {
       // Another process created them first (TOPIC_ALREADY_EXISTS): fine once they all exist and have leaders
       // (that process's waitForLeaders is not ours; consuming before would fail with "does not host this partition").
-      const existing = new Set(await admin.listTopics());
+      const existing = new Set(await retryRetriable(() => admin.listTopics(), 15_000));
       if (!missing.every((t) => existing.has(t))) throw err;
       await this.#waitForLeaders(admin, missing);
     }
@@ -250,7 +250,9 @@ export class KafkaMessageBus implements MessageBus {
       });
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: sub.topics, fromBeginning: sub.fromBeginning });
+    // A topic another process just created can be unknown to the broker's metadata for a moment
+    // (UNKNOWN_TOPIC_OR_PARTITION, retriable): try again briefly instead of failing the service's start.
+    await retryRetriable(() => consumer.subscribe({ topics: sub.topics, fromBeginning: sub.fromBeginning }), 15_000);
     await consumer.run({
       partitionsConsumedConcurrently: sub.concurrency,
       autoCommit: true,
@@ -275,5 +277,18 @@ export class KafkaMessageBus implements MessageBus {
       },
     });
     if (!(await joined)) this.#logger.warn({ groupId: sub.groupId }, 'kafka consumer has not joined its group yet');
+  }
+}
+
+/** Runs `op` again while it fails with a retriable Kafka error, for up to `timeoutMs`. */
+async function retryRetriable<T>(op: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }
