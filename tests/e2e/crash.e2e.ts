@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { registerCustomer } from './harness.ts';
-import { CARDS, createProduct, payOrder, placeOrder, readOrder, stockOf, waitForStatus } from './shop.ts';
+import { CARDS, createProduct, payOrder, placeOrder, readOrder, stockSettles, waitForStatus } from './shop.ts';
 
 async function control(action: 'kill' | 'restart', service: 'orders' | 'inventory'): Promise<void> {
   const url = inject('controlUrl');
@@ -14,16 +14,6 @@ async function control(action: 'kill' | 'restart', service: 'orders' | 'inventor
     signal: AbortSignal.timeout(120_000),
   });
   if (res.status !== 204) throw new Error(`${action} ${service}: ${res.status} ${await res.text()}`);
-}
-
-async function stockSettles(productId: string, expected: { available: number; reserved: number; sold: number }) {
-  const deadline = Date.now() + 20_000;
-  let stock = await stockOf(productId);
-  while (JSON.stringify(stock) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    stock = await stockOf(productId);
-  }
-  expect(stock).toEqual(expected);
 }
 
 async function crashDuringSagas(service: 'orders' | 'inventory') {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerCustomer } from './harness.ts';
-import { CARDS, createProduct, mutateOrder, payOrder, placeOrder, readOrder, stockOf, waitForStatus } from './shop.ts';
+import { CARDS, createProduct, mutateOrder, payOrder, placeOrder, readOrder, stockOf, stockSettles, waitForStatus } from './shop.ts';
 
 const CUSTOMERS = 400;
 const UNITS = 40;
@@ -82,14 +82,7 @@ describe('the drop', () => {
     const byStatus = finals.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o!.status]: (acc[o!.status] ?? 0) + 1 }), {});
     expect(byStatus).toEqual({ CONFIRMED: 15, CANCELLED: 10, EXPIRED: 15 });
 
-    const deadline = Date.now() + 10_000;
-    let stock = await stockOf(productId);
-    while (stock?.reserved !== 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      stock = await stockOf(productId);
-    }
-    expect(stock).toEqual({ available: UNITS - 15, reserved: 0, sold: 15 });
-    expect(stock!.available + stock!.reserved + stock!.sold).toBe(UNITS);
+    await stockSettles(productId, { available: UNITS - 15, reserved: 0, sold: 15 });
 
     // The units that came back can be bought again: the gate learned it too.
     const late = await placeOrder(refused[0]!.customer.accessToken, [{ productId, quantity: 1 }]);

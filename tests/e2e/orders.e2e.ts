@@ -14,6 +14,7 @@ import {
   readOrder,
   statusSequence,
   stockOf,
+  stockSettles,
   subscribe,
   waitForStatus,
   wsClient,
@@ -86,7 +87,7 @@ describe('status paths, watched live', () => {
     const order = await readOrder(buyer.accessToken, orderId);
     expect(order?.statusHistory.map((h) => h.status)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
     expect(order?.customer).toEqual({ id: buyer.id, email: expect.stringContaining('@') });
-    expect(await stockOf(productId)).toEqual({ available: 4, reserved: 0, sold: 1 });
+    await stockSettles(productId, { available: 4, reserved: 0, sold: 1 });
   });
 
   it('declined (card_declined, insufficient_funds) stays AWAITING_PAYMENT, then paid', async () => {
@@ -136,7 +137,7 @@ describe('status paths, watched live', () => {
     await expectPath(feed, ['PENDING', 'AWAITING_PAYMENT', 'CANCELLED']);
     feed.close();
     expect((await readOrder(buyer.accessToken, orderId))?.statusHistory.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'changed my mind' });
-    await waitForStock(productId, { available: 2, reserved: 0, sold: 0 });
+    await stockSettles(productId, { available: 2, reserved: 0, sold: 0 });
   });
 
   it('cancelled after payment → refunded and restocked (REFUNDED)', async () => {
@@ -144,14 +145,14 @@ describe('status paths, watched live', () => {
     await waitForStatus(buyer.accessToken, orderId, 'AWAITING_PAYMENT');
     await payOrder(buyer.accessToken, orderId, CARDS.ok);
     await waitForStatus(buyer.accessToken, orderId, 'CONFIRMED');
-    await waitForStock(productId, { available: 1, reserved: 0, sold: 1 });
+    await stockSettles(productId, { available: 1, reserved: 0, sold: 1 });
     const cancel = await mutateOrder('CancelOrder', buyer.accessToken, { input: { id: orderId } });
     expect(cancel.userErrors).toEqual([]);
     expect(['CONFIRMED', 'REFUNDED']).toContain(cancel.order?.status);
     const payloads = await expectPath(feed, ['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'REFUNDED']);
     expect(payloads.at(-1)!.payment?.status).toBe('REFUNDED');
     feed.close();
-    await waitForStock(productId, { available: 2, reserved: 0, sold: 0 });
+    await stockSettles(productId, { available: 2, reserved: 0, sold: 0 });
   });
 
   it('INVALID_STATE where the status does not allow the operation', async () => {
@@ -173,16 +174,6 @@ describe('status paths, watched live', () => {
     expect(res.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });
-
-async function waitForStock(productId: string, expected: { available: number; reserved: number; sold: number }) {
-  const deadline = Date.now() + 10_000;
-  let stock = await stockOf(productId);
-  while (JSON.stringify(stock) !== JSON.stringify(expected) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    stock = await stockOf(productId);
-  }
-  expect(stock).toEqual(expected);
-}
 
 describe('idempotency', () => {
   it('placeOrder: concurrent duplicates give one order; other items with the key → IDEMPOTENCY_CONFLICT', async () => {
@@ -294,5 +285,17 @@ describe('cart and myOrders', () => {
     );
     expect(next.body.data?.myOrders.edges.map((e) => e.node.id)).toEqual([first.order!.id]);
     expect(next.body.data?.myOrders.pageInfo.hasNextPage).toBe(false);
+
+    // User.orders: orders extends the users entity; the user themselves and ADMINs only.
+    const viaMe = await graphql<{ me: { orders: { totalCount: number; edges: { node: { id: string } }[] } } }>(
+      'query { me { id orders(first: 5) { totalCount edges { node { id } } } } }',
+      {},
+      { token: shopper.accessToken },
+    );
+    expect(viaMe.body.data?.me.orders.totalCount).toBe(2);
+    expect(viaMe.body.data?.me.orders.edges.map((e) => e.node.id)).toEqual([fromCart.order!.id, first.order!.id]);
+    const ownersOrders = 'query($id: ID!) { order(id: $id) { customer { orders(first: 1) { totalCount } } } }';
+    const asAdmin = await graphql<{ order: { customer: { orders: { totalCount: number } } } }>(ownersOrders, { id: first.order!.id }, { token: admin });
+    expect(asAdmin.body.data?.order.customer.orders.totalCount).toBe(2);
   });
 });

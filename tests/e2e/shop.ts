@@ -52,6 +52,14 @@ export async function stockOf(productId: string): Promise<StockLevel | null> {
   return res.body.data?.product?.stock ?? null;
 }
 
+/** Polls until the product's stock figures are `expected` (inventory applies the saga's moves asynchronously). */
+export async function stockSettles(productId: string, expected: StockLevel, ms = 20_000): Promise<void> {
+  const stock = await eventually(() => stockOf(productId), (s) => JSON.stringify(s) === JSON.stringify(expected), ms, 100);
+  if (JSON.stringify(stock) !== JSON.stringify(expected)) {
+    throw new Error(`stock of ${productId} is ${JSON.stringify(stock)}, expected ${JSON.stringify(expected)}`);
+  }
+}
+
 export interface PlacedOrder {
   id: string;
   status: string;

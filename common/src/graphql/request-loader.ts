@@ -1,13 +1,17 @@
 import DataLoader from 'dataloader';
 import type { RequestContext } from '../context.ts';
 
+/** The request's own DataLoader (see perRequestLoader). */
+export type RequestLoader<V> = (ctx: RequestContext) => DataLoader<string, V>;
+
 /**
- * One DataLoader per request (a WeakMap keyed by the per-request context scopes its cache to the request): every
- * reference resolved in one `_entities` call, or every nested field of one page, becomes one batch = one query.
+ * One DataLoader per request (a WeakMap keyed by the per-request context scopes its cache to the request and lets it
+ * be collected afterwards): every reference resolved in one `_entities` call, or every nested field of one page,
+ * becomes one batch = one query.
  */
-export function perRequestLoader<V>(batch: (ids: readonly string[]) => Promise<(V | null)[]>, maxBatchSize = 1_000) {
-  const loaders = new WeakMap<RequestContext, DataLoader<string, V | null>>();
-  return (ctx: RequestContext): DataLoader<string, V | null> => {
+export function perRequestLoader<V>(batch: (ids: readonly string[]) => Promise<V[]>, maxBatchSize = 1_000): RequestLoader<V> {
+  const loaders = new WeakMap<RequestContext, DataLoader<string, V>>();
+  return (ctx) => {
     let loader = loaders.get(ctx);
     if (!loader) {
       loader = new DataLoader(batch, { maxBatchSize });

@@ -31,3 +31,5 @@ export { OutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox-relay.ts';
 export { INBOX_TABLE, CreateInboxTable, handleOnce, inboxMigrations, pruneInbox } from './inbox.ts';
 export type { HandleOnceResult } from './inbox.ts';
+export { queueOrderEvents } from './order-keyed-events.ts';
+export type { EventOf } from './order-keyed-events.ts';

@@ -168,11 +168,12 @@ export class KafkaMessageBus implements MessageBus {
         })),
       });
     } catch (err) {
-      // Another process created them first (TOPIC_ALREADY_EXISTS): fine once they all exist and have leaders
-      // (that process's waitForLeaders is not ours; consuming before would fail with "does not host this partition").
-      const existing = new Set(await retryRetriable(() => admin.listTopics(), 15_000));
-      if (!missing.every((t) => existing.has(t))) throw err;
-      await this.#waitForLeaders(admin, missing);
+      // Another process created them first (TOPIC_ALREADY_EXISTS), or kafkajs's own wait for leaders met a metadata
+      // cache that did not know the brand-new topic yet (UNKNOWN_TOPIC_OR_PARTITION, which it does not retry). Both
+      // are fine once every topic exists and has leaders; consuming before would fail with "does not host this partition".
+      await this.#waitForLeaders(admin, missing).catch(() => {
+        throw err;
+      });
     }
     for (const t of missing) this.#knownTopics.add(t);
   }

@@ -1,5 +1,4 @@
-import { forbidden, isAdmin, type RequestContext } from '@limitedcart/common';
-import type { StockLoader } from '../loaders/stock.loader.ts';
+import { forbidden, isAdmin, type RequestContext, type RequestLoader } from '@limitedcart/common';
 import type { StockLevel } from '../services/stock.service.ts';
 
 /** The Product as inventory resolves it: its stock, or zeros for a product inventory has not heard of yet. */
@@ -8,7 +7,7 @@ export type ProductStockView = StockLevel;
 const empty = (productId: string): ProductStockView => ({ productId, available: 0, reserved: 0, sold: 0 });
 
 /** `Product` fields inventory contributes; references are batched per request. `stock` is ADMIN only. */
-export function productResolvers(loader: (ctx: RequestContext) => StockLoader) {
+export function productResolvers(loader: RequestLoader<StockLevel | null>) {
   return {
     __resolveReference: async (reference: { id: string }, ctx: RequestContext): Promise<ProductStockView> =>
       (await loader(ctx).load(reference.id)) ?? empty(reference.id),

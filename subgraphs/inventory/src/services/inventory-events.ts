@@ -1,10 +1,8 @@
 import { INVENTORY_AGGREGATE, type InventoryEventPayloads } from '@limitedcart/common/events/inventory-events';
-import { addToOutbox, createEnvelope, topicFor, type EventEnvelope } from '@limitedcart/common/messaging';
+import { queueOrderEvents, topicFor, type EventEnvelope, type EventOf } from '@limitedcart/common/messaging';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 
-export type InventoryEvent = {
-  [K in keyof InventoryEventPayloads]: { type: K; payload: InventoryEventPayloads[K] };
-}[keyof InventoryEventPayloads];
+export type InventoryEvent = EventOf<InventoryEventPayloads>;
 
 /** `inventory.events` under the deployment's topic prefix. */
 export const inventoryTopic = (topicPrefix: string): string => `${topicPrefix}${topicFor('inventory')}`;
@@ -15,14 +13,5 @@ export async function emitInventoryEvents(
   topic: string,
   events: readonly (InventoryEvent & { causedBy?: Pick<EventEnvelope, 'id' | 'metadata'> })[],
 ): Promise<void> {
-  const envelopes = events.map((e) =>
-    createEnvelope({
-      type: e.type,
-      aggregateType: INVENTORY_AGGREGATE,
-      aggregateId: e.payload.orderId,
-      payload: e.payload,
-      ...(e.causedBy ? { causedBy: e.causedBy } : {}),
-    }),
-  );
-  await addToOutbox(tx, topic, envelopes);
+  await queueOrderEvents(tx, topic, INVENTORY_AGGREGATE, events);
 }

@@ -5,9 +5,9 @@ import type { OrderLineView, OrderService, StatusChangeView } from '../services/
 /** Batched per request: one query for all orders, lines or histories that one response needs. */
 export function orderLoaders(orders: OrderService) {
   return {
-    order: perRequestLoader<OrderRecord>(fromMap((ids) => orders.findByIds(ids))),
-    lines: perRequestLoader<OrderLineView[]>(fromMap((ids) => orders.linesOf(ids))),
-    history: perRequestLoader<StatusChangeView[]>(fromMap((ids) => orders.historyOf(ids))),
+    order: perRequestLoader(fromMap<OrderRecord>((ids) => orders.findByIds(ids))),
+    lines: perRequestLoader(fromMap<OrderLineView[]>((ids) => orders.linesOf(ids))),
+    history: perRequestLoader(fromMap<StatusChangeView[]>((ids) => orders.historyOf(ids))),
   };
 }
 export type OrderLoaders = ReturnType<typeof orderLoaders>;

@@ -1,10 +1,8 @@
 import { ORDER_AGGREGATE, type OrderEventPayloads } from '@limitedcart/common/events/order-events';
-import { addToOutbox, createEnvelope, topicFor, type EventEnvelope } from '@limitedcart/common/messaging';
+import { queueOrderEvents, topicFor, type EventEnvelope, type EventOf } from '@limitedcart/common/messaging';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 
-export type OrderEvent = {
-  [K in keyof OrderEventPayloads]: { type: K; payload: OrderEventPayloads[K] };
-}[keyof OrderEventPayloads];
+export type OrderEvent = EventOf<OrderEventPayloads>;
 
 /** `orders.events` under the deployment's topic prefix. */
 export const ordersTopic = (topicPrefix: string): string => `${topicPrefix}${topicFor('orders')}`;
@@ -16,14 +14,5 @@ export async function emitOrderEvents(
   events: readonly OrderEvent[],
   causedBy?: Pick<EventEnvelope, 'id' | 'metadata'>,
 ): Promise<void> {
-  const envelopes = events.map((e) =>
-    createEnvelope({
-      type: e.type,
-      aggregateType: ORDER_AGGREGATE,
-      aggregateId: e.payload.orderId,
-      payload: e.payload,
-      ...(causedBy ? { causedBy } : {}),
-    }),
-  );
-  await addToOutbox(tx, topic, envelopes);
+  await queueOrderEvents(tx, topic, ORDER_AGGREGATE, events, causedBy);
 }

@@ -1,13 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import { DateTimeScalar, type RequestContext } from '@limitedcart/common';
-import { paymentsLoaderFactory } from '../loaders/payments.loader.ts';
+import { DateTimeScalar, perRequestLoader, type RequestContext } from '@limitedcart/common';
 import type { PaymentService } from '../services/payment.service.ts';
 import { mutationResolvers } from './mutation.resolver.ts';
 import { orderResolvers } from './order.resolver.ts';
 import { paymentResolvers } from './payment.resolver.ts';
 
 export function paymentsResolvers(payments: PaymentService): GraphQLResolverMap<RequestContext> {
-  const loader = paymentsLoaderFactory((ids) => payments.findByOrderIds(ids));
+  const loader = perRequestLoader((ids) => payments.findByOrderIds(ids), 500);
   return {
     DateTime: DateTimeScalar,
     Mutation: mutationResolvers(payments),

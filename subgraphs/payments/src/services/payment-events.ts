@@ -1,10 +1,8 @@
 import { PAYMENT_AGGREGATE, type PaymentEventPayloads } from '@limitedcart/common/events/payment-events';
-import { addToOutbox, createEnvelope, topicFor, type EventEnvelope } from '@limitedcart/common/messaging';
+import { queueOrderEvents, topicFor, type EventEnvelope, type EventOf } from '@limitedcart/common/messaging';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 
-export type PaymentEvent = {
-  [K in keyof PaymentEventPayloads]: { type: K; payload: PaymentEventPayloads[K] };
-}[keyof PaymentEventPayloads];
+export type PaymentEvent = EventOf<PaymentEventPayloads>;
 
 /** `payments.events` under the deployment's topic prefix. */
 export const paymentsTopic = (topicPrefix: string): string => `${topicPrefix}${topicFor('payments')}`;
@@ -15,14 +13,5 @@ export async function emitPaymentEvents(
   topic: string,
   events: readonly (PaymentEvent & { causedBy?: Pick<EventEnvelope, 'id' | 'metadata'> })[],
 ): Promise<void> {
-  const envelopes = events.map((e) =>
-    createEnvelope({
-      type: e.type,
-      aggregateType: PAYMENT_AGGREGATE,
-      aggregateId: e.payload.orderId,
-      payload: e.payload,
-      ...(e.causedBy ? { causedBy: e.causedBy } : {}),
-    }),
-  );
-  await addToOutbox(tx, topic, envelopes);
+  await queueOrderEvents(tx, topic, PAYMENT_AGGREGATE, events);
 }

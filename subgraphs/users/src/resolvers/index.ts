@@ -1,6 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import type { RequestContext } from '@limitedcart/common';
-import { userLoaderFactory } from '../loaders/user.loader.ts';
+import { perRequestLoader, type RequestContext } from '@limitedcart/common';
 import type { AccountService } from '../services/account.service.ts';
 import type { TokenService } from '../services/token.service.ts';
 import { DateTimeScalar } from '@limitedcart/common';
@@ -9,7 +8,7 @@ import { queryResolvers } from './query.resolver.ts';
 import { userResolvers } from './user.resolver.ts';
 
 export function usersResolvers(accounts: AccountService, tokens: TokenService): GraphQLResolverMap<RequestContext> {
-  const loader = userLoaderFactory((ids) => accounts.findByIds(ids));
+  const loader = perRequestLoader((ids) => accounts.findByIds(ids), 500);
   return {
     DateTime: DateTimeScalar,
     Query: queryResolvers(loader),

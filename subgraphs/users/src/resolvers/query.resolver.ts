@@ -1,8 +1,7 @@
-import type { RequestContext } from '@limitedcart/common';
-import type { UserLoader } from '../loaders/user.loader.ts';
+import type { RequestContext, RequestLoader } from '@limitedcart/common';
 import type { UserView } from '../services/user-view.ts';
 
-export function queryResolvers(loader: (ctx: RequestContext) => UserLoader) {
+export function queryResolvers(loader: RequestLoader<UserView | null>) {
   return {
     /** null without a login (and for a valid token whose account no longer exists). */
     me: (_parent: unknown, _args: unknown, ctx: RequestContext): Promise<UserView | null> | null =>

@@ -1,12 +1,11 @@
-import { forbidden, isAdmin, type RequestContext } from '@limitedcart/common';
-import type { UserLoader } from '../loaders/user.loader.ts';
+import { forbidden, isAdmin, type RequestContext, type RequestLoader } from '@limitedcart/common';
 import type { UserView } from '../services/user-view.ts';
 
 /**
  * `User`: resolved by reference from other subgraphs (batched per request). `email` is personal data: only the account
  * itself and ADMINs see it; anyone else gets null with a FORBIDDEN error on that one field.
  */
-export function userResolvers(loader: (ctx: RequestContext) => UserLoader) {
+export function userResolvers(loader: RequestLoader<UserView | null>) {
   return {
     __resolveReference: (reference: { id: string }, ctx: RequestContext): Promise<UserView | null> =>
       loader(ctx).load(reference.id),
