@@ -1,8 +1,7 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
-import { perRequestLoader, type RequestContext } from '@limitedcart/common';
+import { DateTimeScalar, perRequestLoader, type RequestContext } from '@limitedcart/common';
 import type { AccountService } from '../services/account.service.ts';
 import type { TokenService } from '../services/token.service.ts';
-import { DateTimeScalar } from '@limitedcart/common';
 import { mutationResolvers } from './mutation.resolver.ts';
 import { queryResolvers } from './query.resolver.ts';
 import { userResolvers } from './user.resolver.ts';
