@@ -92,7 +92,7 @@ export class OrderSagaService {
               failure: true,
               causedBy,
               events: () => [{ type: 'OrderExpired', payload: { orderId } }],
-            })
+            }, order)
           ).kind;
         };
       case PAYMENT_EVENTS.succeeded:
@@ -116,7 +116,7 @@ export class OrderSagaService {
               failure: true,
               causedBy,
               events: () => [{ type: 'OrderRefunded', payload: { orderId } }],
-            })
+            }, order)
           ).kind;
         };
       default:

@@ -44,8 +44,9 @@ export class OrderTransitions {
     return row ? toOrderRecord(row) : null;
   }
 
-  async apply(tx: SqlEntityManager, request: TransitionRequest): Promise<TransitionResult> {
-    const current = await this.lock(tx, request.orderId);
+  /** `locked`: the order as the caller already locked and read it in `tx` (saves reading it twice). */
+  async apply(tx: SqlEntityManager, request: TransitionRequest, locked?: OrderRecord | null): Promise<TransitionResult> {
+    const current = locked === undefined ? await this.lock(tx, request.orderId) : locked;
     if (!current) return { kind: 'missing' };
     if (!canTransition(current.status, request.to)) {
       this.#logger.warn(

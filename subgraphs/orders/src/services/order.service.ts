@@ -36,6 +36,17 @@ const isPosition = (v: unknown): v is Position =>
 
 export const orderCursor = (order: OrderRecord): string => encodeCursor([order.createdAt.toISOString(), order.id]);
 
+/** Rows (already in order) grouped per order id. */
+function groupByOrder<T extends { orderId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const byOrder = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = byOrder.get(row.orderId);
+    if (group) group.push(row);
+    else byOrder.set(row.orderId, [row]);
+  }
+  return byOrder;
+}
+
 const notFound = (field: string[]): OrderResult => ({ order: null, userErrors: [userError('NOT_FOUND', 'No such order.', field)] });
 const invalidState = (order: OrderRecord, action: string): OrderResult => ({
   order: null,
@@ -73,12 +84,7 @@ export class OrderService {
       'select order_id, product_id, quantity, unit_price_minor from order_line where order_id in (?) order by order_id, position',
       [[...orderIds]],
     );
-    const byOrder = new Map<string, OrderLineView[]>();
-    for (const r of rows) {
-      const line = { orderId: r.order_id, productId: r.product_id, quantity: r.quantity, unitPriceMinor: Number(r.unit_price_minor) };
-      byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), line]);
-    }
-    return byOrder;
+    return groupByOrder(rows.map((r) => ({ orderId: r.order_id, productId: r.product_id, quantity: r.quantity, unitPriceMinor: Number(r.unit_price_minor) })));
   }
 
   async historyOf(orderIds: readonly string[]): Promise<Map<string, StatusChangeView[]>> {
@@ -86,12 +92,7 @@ export class OrderService {
       'select order_id, status, at, reason from order_status_change where order_id in (?) order by order_id, version',
       [[...orderIds]],
     );
-    const byOrder = new Map<string, StatusChangeView[]>();
-    for (const r of rows) {
-      const change = { orderId: r.order_id, status: r.status, at: new Date(r.at), reason: r.reason };
-      byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), change]);
-    }
-    return byOrder;
+    return groupByOrder(rows.map((r) => ({ orderId: r.order_id, status: r.status, at: new Date(r.at), reason: r.reason })));
   }
 
   /** A customer's orders, newest first (keyset pagination on created_at, id). */
@@ -140,7 +141,7 @@ export class OrderService {
             reason: reason ?? 'cancelled by the customer',
             failure: true,
             events: (o) => [{ type: 'OrderCancelled', payload: { orderId: o.id, ...(reason ? { reason } : {}) } }],
-          }),
+          }, order),
           'cancelled',
         );
       }
@@ -172,7 +173,7 @@ export class OrderService {
       const order = this.visible(await this.#transitions.lock(tx, orderId), viewer);
       if (!order) return notFound(['id']);
       if (order.refundRequestedAt) return invalidState(order, `${action} while its refund is pending, so it`);
-      return this.#outcome(await this.#transitions.apply(tx, { orderId, to: request.to }), action);
+      return this.#outcome(await this.#transitions.apply(tx, { orderId, to: request.to }, order), action);
     });
     if (result.order) this.#relay.notify();
     return result;
