@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{common,gateway,subgraphs/*}/{src,test}/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: ['{common,gateway,subgraphs/*}/{src,test}/**/*.spec.ts', 'scripts/**/*.spec.ts', 'tests/bench/**/*.spec.ts'],
           exclude: ['**/*.int.spec.ts', '**/node_modules/**'],
         },
       },

@@ -30,6 +30,8 @@ export interface Stack {
   config: Config;
   gatewayUrl: string;
   services: ServiceName[];
+  /** The process id of a running service (for resident-memory readings), or undefined once it has exited. */
+  pid(name: ServiceName): number | undefined;
   /** Sends a signal to one service (SIGKILL for crash tests) and waits until it has exited. */
   kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts one service again and waits until it is ready. */
@@ -107,6 +109,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     config,
     gatewayUrl: `http://127.0.0.1:${config.ports.gateway}/graphql`,
     services,
+    pid: (name) => (alive(name) ? children.get(name)!.pid : undefined),
     async kill(name, signal = 'SIGKILL') {
       const child = children.get(name);
       if (!child) throw new Error(`no service ${name}`);

@@ -1,9 +1,9 @@
 // What every e2e file uses: the gateway's URL, a GraphQL call, the contract's operations by name, test identities.
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { Kind, parse, print, visit, type DefinitionNode, type FragmentDefinitionNode } from 'graphql';
 import { inject } from 'vitest';
-import { REPO_ROOT } from '../../scripts/lib/stack.ts';
+import { operation } from '../lib/operations.ts';
+
+export { operation };
 
 export function gatewayUrl(): string {
   return inject('gatewayUrl');
@@ -37,30 +37,6 @@ export async function graphql<T = Record<string, unknown>>(
     throw new Error(`gateway answered ${res.status} with non-JSON: ${text.slice(0, 200)}`);
   }
   return { status: res.status, body };
-}
-
-const document = parse(readFileSync(`${REPO_ROOT}schema/operations/operations.graphql`, 'utf8'));
-const fragments = new Map(
-  document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
-);
-
-/** The named operation of the contract, with the fragments it uses (transitively), as a query string. */
-export function operation(name: string): string {
-  const op = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === name);
-  if (!op) throw new Error(`no operation ${name} in schema/operations/operations.graphql`);
-  const used = new Map<string, DefinitionNode>();
-  const collect = (node: DefinitionNode) =>
-    visit(node, {
-      FragmentSpread(spread) {
-        const fragment = fragments.get(spread.name.value);
-        if (fragment && !used.has(fragment.name.value)) {
-          used.set(fragment.name.value, fragment);
-          collect(fragment);
-        }
-      },
-    });
-  collect(op);
-  return [op, ...used.values()].map((d) => print(d)).join('\n\n');
 }
 
 export function uniqueEmail(label = 'user'): string {

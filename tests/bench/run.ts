@@ -1,0 +1,152 @@
+// `npm run bench`: the drop, the federated catalog page, order detail and memory, each against baselines measured in
+// the same run. Prints a table per scenario and writes bench-results/<scenario>.json and bench-results/report.html.
+//   npm run bench [-- --url http://127.0.0.1:4000/graphql] [--scenarios drop,catalog,order-detail,memory]
+//                 [--customers 5000] [--units 500] [--connections 200] [--read-connections 16] [--seconds 10]
+//                 [--no-hive] [--time-limit 540] [--cpu-prof <dir>]
+// Loopback only; without --url it starts its own stack (ports 4200–4205, Hive Gateway on 4206) and drops what it
+// made at the end. With --url it uses that stack's public endpoints (subgraphs on the ports of this environment's
+// config, ADMIN_EMAIL/ADMIN_PASSWORD from the environment) and cannot read the processes' memory.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { REPO_ROOT } from '../../scripts/lib/stack.ts';
+import { createProduct, gqlClient, login, progress, registerCustomers, stockOf, until } from './lib/bench-client.ts';
+import type { BenchContext, BenchSettings } from './lib/bench-context.ts';
+import { openBenchStack } from './lib/bench-stack.ts';
+import { startHiveGateway, type HiveGateway } from './lib/hive-gateway.ts';
+import { runConcurrent } from './lib/load.ts';
+import { formatTable, writeReport } from './lib/report.ts';
+import type { RunInfo, ScenarioResult } from './lib/result.ts';
+import { catalogScenario } from './scenarios/catalog.scenario.ts';
+import { dropScenario } from './scenarios/drop.scenario.ts';
+import { memoryResult, rssSnapshot, type RssSnapshot } from './scenarios/memory.scenario.ts';
+import { orderDetailScenario } from './scenarios/order-detail.scenario.ts';
+
+const SCENARIOS = ['drop', 'catalog', 'order-detail', 'memory'];
+const HIVE_PORT = 4206;
+const CATALOG_SIZE = 60;
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    scenarios: { type: 'string', default: SCENARIOS.join(',') },
+    customers: { type: 'string', default: '5000' },
+    units: { type: 'string', default: '500' },
+    connections: { type: 'string', default: '200' },
+    'read-connections': { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '10' },
+    'no-hive': { type: 'boolean', default: false },
+    'time-limit': { type: 'string', default: '540' },
+    out: { type: 'string', default: `${REPO_ROOT}bench-results` },
+    // Each service of the own stack writes a V8 CPU profile into this folder when it stops (open it in Chrome
+    // DevTools or speedscope; tests/bench/profile-summary.ts prints the hottest functions and packages).
+    'cpu-prof': { type: 'string' },
+  },
+});
+const chosen = values.scenarios.split(',').map((s) => s.trim());
+for (const s of chosen) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.join(', ')}`);
+const settings: BenchSettings = {
+  customers: Number(values.customers),
+  units: Number(values.units),
+  dropConnections: Number(values.connections),
+  readConnections: Number(values['read-connections']),
+  readDurationMs: Number(values.seconds) * 1000,
+  warmupMs: 2_000,
+};
+const limit = setTimeout(() => {
+  console.error(`time limit of ${values['time-limit']} s reached: stopping`);
+  process.exit(1);
+}, Number(values['time-limit']) * 1000);
+limit.unref();
+
+const step = (text: string) => process.stderr.write(`• ${text}\n`);
+const runId = randomBytes(4).toString('hex');
+const info: RunInfo = {
+  startedAt: new Date().toISOString(),
+  commit: gitCommit(),
+  node: process.version,
+  cpus: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  target: values.url ?? 'own stack on 127.0.0.1:4200–4205',
+};
+
+step(values.url ? `using the stack at ${values.url}` : 'starting the stack (Kafka if needed, five subgraphs, gateway)');
+const profileEnv = values['cpu-prof'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${values['cpu-prof']}` } : undefined;
+const stack = await openBenchStack({ url: values.url, env: profileEnv });
+let hive: HiveGateway | null = null;
+const results: ScenarioResult[] = [];
+try {
+  const needsReads = chosen.includes('catalog') || chosen.includes('order-detail');
+  if (needsReads && !values['no-hive']) {
+    step(`starting Hive Gateway on 127.0.0.1:${HIVE_PORT} over the same subgraphs`);
+    hive = await startHiveGateway({
+      supergraphSdl: readFileSync(`${REPO_ROOT}schema/supergraph.graphql`, 'utf8'),
+      subgraphUrls: Object.fromEntries((['users', 'products', 'inventory', 'orders', 'payments'] as const).map((s) => [s, stack.subgraphUrl(s)])),
+      port: HIVE_PORT,
+    });
+  }
+  const gql = gqlClient(stack.gatewayUrl);
+  const adminToken = await login(gql, stack.admin.email, stack.admin.password);
+
+  step(`creating ${CATALOG_SIZE} products with stock`);
+  const made = progress('products', CATALOG_SIZE);
+  const catalog: string[] = new Array(CATALOG_SIZE);
+  let count = 0;
+  await runConcurrent(CATALOG_SIZE, 4, async (i) => {
+    catalog[i] = await createProduct(gql, adminToken, { name: `Bench item ${runId}-${i}`, price: `${10 + (i % 40)}.00`, initialStock: 10_000 });
+    made(++count);
+  });
+  await until(() => stockOf(gql, adminToken, catalog.at(-1)!), (s) => s?.available === 10_000, 30_000);
+
+  const needsCustomers = chosen.includes('drop') || chosen.includes('order-detail') || chosen.includes('memory');
+  step(needsCustomers ? `registering ${settings.customers} customers (not timed)` : 'no customers needed');
+  const customers = needsCustomers ? await registerCustomers(gql, settings.customers, 8, runId) : [];
+  const ctx: BenchContext = { stack, gql, adminToken, customers, catalog, hive, run: runId, settings };
+
+  const pids = () => ({ ...stack.pids(), ...(hive ? { 'hive-gateway (peer)': hive.pid } : {}) });
+  await new Promise((r) => setTimeout(r, 3_000));
+  const idle: RssSnapshot = rssSnapshot(pids());
+  const memoryStart = new Date().toISOString();
+
+  const record = (result: ScenarioResult) => {
+    results.push(result);
+    console.log(`\n${formatTable(result)}`);
+  };
+  if (chosen.includes('drop') || chosen.includes('memory')) {
+    step(`the drop: ${settings.customers} × placeOrder, ${settings.dropConnections} in flight, after its baselines`);
+    const drop = await dropScenario(ctx);
+    if (chosen.includes('drop')) record(drop);
+    if (chosen.includes('memory')) record(memoryResult(memoryStart, idle, rssSnapshot(pids())));
+  }
+  if (chosen.includes('catalog')) {
+    step(`catalog page: ${settings.readConnections} connections, ${values.seconds} s per target`);
+    record(await catalogScenario(ctx));
+  }
+  if (chosen.includes('order-detail')) {
+    step(`order detail: ${settings.readConnections} connections, ${values.seconds} s per target`);
+    record(await orderDetailScenario(ctx));
+  }
+
+  mkdirSync(values.out, { recursive: true });
+  writeFileSync(`${values.out}/run.json`, `${JSON.stringify(info, null, 2)}\n`);
+  for (const result of results) writeFileSync(`${values.out}/${result.scenario}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const report = writeReport(values.out, info, results);
+  const failed = results.flatMap((r) => r.checks.filter((c) => !c.pass).map((c) => `${r.scenario}: ${c.name} ${c.actual} (target ${c.target})`));
+  console.log(`\nwrote ${values.out}/{${results.map((r) => r.scenario).join(',')}}.json and ${report}`);
+  console.log(failed.length ? `targets missed:\n  ${failed.join('\n  ')}` : 'every target met');
+} finally {
+  step('stopping');
+  await hive?.stop();
+  await stack.stop();
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
