@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../../scripts/lib/stack.ts';
 import { createProduct, gqlClient, login, progress, registerCustomers, stockOf, until } from './lib/bench-client.ts';
 import type { BenchContext, BenchSettings } from './lib/bench-context.ts';
 import { openBenchStack } from './lib/bench-stack.ts';
+import { cpuRows, cpuSnapshot } from './lib/cpu-usage.ts';
 import { startHiveGateway, type HiveGateway } from './lib/hive-gateway.ts';
 import { runConcurrent } from './lib/load.ts';
 import { formatTable, writeReport } from './lib/report.ts';
@@ -27,6 +28,7 @@ import { orderDetailScenario } from './scenarios/order-detail.scenario.ts';
 const SCENARIOS = ['drop', 'catalog', 'order-detail', 'memory'];
 const HIVE_PORT = 4206;
 const CATALOG_SIZE = 60;
+const IDLE_CPU_MS = 5_000;
 
 const { values } = parseArgs({
   options: {
@@ -104,10 +106,14 @@ try {
   const needsCustomers = chosen.includes('drop') || chosen.includes('order-detail') || chosen.includes('memory');
   step(needsCustomers ? `registering ${settings.customers} customers (not timed)` : 'no customers needed');
   const customers = needsCustomers ? await registerCustomers(gql, settings.customers, 8, runId) : [];
-  const ctx: BenchContext = { stack, gql, adminToken, customers, catalog, hive, run: runId, settings };
-
   const pids = () => ({ ...stack.pids(), ...(hive ? { 'hive-gateway (peer)': hive.pid } : {}) });
-  await new Promise((r) => setTimeout(r, 3_000));
+  const ctx: BenchContext = { stack, gql, adminToken, customers, catalog, hive, pids, run: runId, settings };
+
+  // Idle: every consumer connected and nothing to do. Resident memory, and CPU over a few seconds.
+  await new Promise((r) => setTimeout(r, 2_000));
+  const idleCpuStart = cpuSnapshot(pids());
+  await new Promise((r) => setTimeout(r, IDLE_CPU_MS));
+  const idleCpu = cpuRows(idleCpuStart, cpuSnapshot(pids()), IDLE_CPU_MS);
   const idle: RssSnapshot = rssSnapshot(pids());
   const memoryStart = new Date().toISOString();
 
@@ -119,7 +125,7 @@ try {
     step(`the drop: ${settings.customers} × placeOrder, ${settings.dropConnections} in flight, after its baselines`);
     const drop = await dropScenario(ctx);
     if (chosen.includes('drop')) record(drop);
-    if (chosen.includes('memory')) record(memoryResult(memoryStart, idle, rssSnapshot(pids())));
+    if (chosen.includes('memory')) record(memoryResult(memoryStart, idle, rssSnapshot(pids()), { title: `CPU at idle over ${IDLE_CPU_MS / 1000} s, by process`, rows: idleCpu }));
   }
   if (chosen.includes('catalog')) {
     step(`catalog page: ${settings.readConnections} connections, ${values.seconds} s per target`);

@@ -2,6 +2,7 @@
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { dlqTopicFor, type EventEnvelope } from './envelope.ts';
+import { fixKafkajsIdleTimer } from './kafkajs-idle-timer.ts';
 import { deliver, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
 import type {
   MessageBus,
@@ -12,6 +13,8 @@ import type {
   RetryPolicy,
   SubscribeOptions,
 } from './message-bus.ts';
+
+fixKafkajsIdleTimer();
 
 export interface KafkaMessageBusOptions {
   brokers: readonly string[];

@@ -12,6 +12,8 @@ export interface BenchContext {
   catalog: string[];
   /** The peer gateway over the same subgraphs, for the read baselines. */
   hive: HiveGateway | null;
+  /** Process ids of the services and the peer gateway, where this run started them. */
+  pids(): Record<string, number | undefined>;
   /** Unique per run: keys, emails and Redis prefixes made by the benchmark. */
   run: string;
   settings: BenchSettings;

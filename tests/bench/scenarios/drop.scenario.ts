@@ -7,6 +7,7 @@ import { AdmissionGate } from '@limitedcart/common/admission';
 import { operation } from '../../lib/operations.ts';
 import { createProduct, stockOf, until } from '../lib/bench-client.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
+import { cpuRows, cpuSnapshot } from '../lib/cpu-usage.ts';
 import { graphqlOk, httpLoad } from '../lib/http-load.ts';
 import { percentile, runConcurrent } from '../lib/load.ts';
 import type { ScenarioResult } from '../lib/result.ts';
@@ -49,6 +50,8 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
 
   const admitted: Decision[] = [];
   let outOfStock = 0;
+  const processes = { ...ctx.pids(), 'bench (load generator)': process.pid };
+  const cpuBefore = cpuSnapshot(processes);
   const drop = await httpLoad({
     url: stack.gatewayUrl,
     connections: settings.dropConnections,
@@ -70,6 +73,8 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
       return `userError ${result?.userErrors[0]?.code ?? 'none'}`;
     },
   });
+
+  const cpu = cpuRows(cpuBefore, cpuSnapshot(processes), drop.durationMs);
 
   // Admission → AWAITING_PAYMENT, by the order's own history (PENDING is written in the admitting transaction).
   const toAwaiting = await awaitingDelays(ctx, admitted);
@@ -98,6 +103,7 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
       'admission → AWAITING_PAYMENT p50 ms': Math.round(percentile(awaitingSorted, 50)),
       'admission → AWAITING_PAYMENT p95 ms': Math.round(p95Awaiting),
     },
+    tables: [{ title: `CPU used during the drop's ${(drop.durationMs / 1000).toFixed(1)} s, by process`, rows: cpu }],
     checks: [
       { name: 'decisions per second', actual: subject.rps.toFixed(0), target: '≥ 2,000', pass: subject.rps >= 2000 },
       { name: 'decision latency p99', actual: `${at(subject, 99).toFixed(0)} ms`, target: '< 250 ms', pass: at(subject, 99) < 250 },

@@ -23,7 +23,7 @@ function rssMb(pid: number): number | null {
   }
 }
 
-export function memoryResult(startedAt: string, idle: RssSnapshot, afterDrop: RssSnapshot): ScenarioResult {
+export function memoryResult(startedAt: string, idle: RssSnapshot, afterDrop: RssSnapshot, idleCpu?: { title: string; rows: (string | number)[][] }): ScenarioResult {
   const names = Object.keys(afterDrop);
   const rows: (string | number)[][] = [['process', 'RSS after the drop (MB)', 'RSS at idle (MB)', 'growth (MB)']];
   for (const name of names) {
@@ -40,7 +40,7 @@ export function memoryResult(startedAt: string, idle: RssSnapshot, afterDrop: Rs
     params: { limitMb: RSS_LIMIT_MB, processes: measured.length },
     series: [],
     facts: worst ? { 'largest after the drop': `${worst} ${afterDrop[worst]} MB` } : { note: 'no process ids: the stack was not started by this run' },
-    tables: [{ title: 'Resident memory per process', rows }],
+    tables: [{ title: 'Resident memory per process', rows }, ...(idleCpu ? [idleCpu] : [])],
     checks: measured.length
       ? [
           {

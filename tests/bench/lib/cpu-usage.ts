@@ -1,0 +1,65 @@
+// CPU seconds each process spent during a phase, read from /proc (utime + stime), so a scenario can say where the
+// machine's two cores went: each service, the load generator itself, PostgreSQL, Redis and Kafka (summed over their
+// processes). Linux only; elsewhere the snapshot is empty.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+export type CpuSnapshot = Map<string, number>;
+
+const INFRA: [RegExp, string][] = [
+  [/^postgres/, 'postgresql'],
+  [/^redis-server/, 'redis'],
+  [/^java$/, 'kafka (jvm)'],
+];
+
+function ticks(pid: number): { comm: string; ticks: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    return { comm, ticks: Number(fields[11]) + Number(fields[12]) }; // utime, stime (fields 14 and 15 of stat)
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds so far per named pid, plus PostgreSQL, Redis and Kafka by process name. */
+export function cpuSnapshot(named: Record<string, number | undefined>): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
+  const add = (name: string, t: number) => snapshot.set(name, (snapshot.get(name) ?? 0) + t / TICKS_PER_SECOND);
+  const known = new Set<number>();
+  for (const [name, pid] of Object.entries(named)) {
+    if (pid === undefined) continue;
+    known.add(pid);
+    const t = ticks(pid);
+    if (t) add(name, t.ticks);
+  }
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return snapshot;
+  }
+  for (const dir of pids) {
+    const pid = Number(dir);
+    if (known.has(pid)) continue;
+    const t = ticks(pid);
+    const group = t && INFRA.find(([re]) => re.test(t.comm))?.[1];
+    if (t && group) add(group, t.ticks);
+  }
+  return snapshot;
+}
+
+/** Rows [name, CPU s, share of the elapsed time's cores] of what each process spent between two snapshots. */
+export function cpuRows(before: CpuSnapshot, after: CpuSnapshot, elapsedMs: number): (string | number)[][] {
+  const rows = [...after]
+    .map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const)
+    .filter(([, s]) => s > 0)
+    .sort((a, b) => b[1] - a[1]);
+  return [
+    ['process', 'CPU seconds', '% of one core'],
+    ...rows.map(([name, s]) => [name, Math.round(s * 100) / 100, Math.round((s * 100_000) / elapsedMs)]),
+  ];
+}
