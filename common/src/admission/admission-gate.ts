@@ -63,8 +63,14 @@ export class AdmissionGate {
       args.push(line.productId, line.quantity, line.maxPerCustomer ?? -1);
     }
     const reply = (await admitScript.run(this.#redis, keys, args)) as [number, AdmissionRejection?, string?];
-    if (reply[0] !== 0) return { admitted: true };
+    if (reply[0] !== 0) return { admitted: true, alreadyHeld: reply[0] === 2 };
     return { admitted: false, reason: reply[1] as AdmissionRejection, productId: reply[2] as string };
+  }
+
+  /** True while the order's units are out of the token pool (admitted and not released). */
+  async holds(orderId: string): Promise<boolean> {
+    assertId('orderId', orderId);
+    return (await this.#redis.exists(this.keys.order(orderId))) === 1;
   }
 
   /** Gives back exactly what the order took (tokens and allowance), once. False if nothing was held for it. */

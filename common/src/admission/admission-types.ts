@@ -16,7 +16,8 @@ export interface AdmissionRequest {
 }
 
 export type AdmissionResult =
-  | { admitted: true }
+  /** `alreadyHeld`: the order id was admitted before (a retry or a concurrent twin); nothing more was taken. */
+  | { admitted: true; alreadyHeld: boolean }
   | { admitted: false; reason: AdmissionRejection; productId: string };
 
 /** A product's stock as PostgreSQL (inventory) records it: units available to reserve. */

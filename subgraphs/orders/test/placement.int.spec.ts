@@ -114,6 +114,12 @@ describe('placeOrder', () => {
       await expect(
         h.placement.place(ctxOf(customer), customer, { items: [{ productId: p.id, quantity: 3 }], idempotencyKey: 'fail' }),
       ).rejects.toThrow(/refused by test trigger/);
+      // Concurrent twins of a request that fails: each either fails itself or decides again once the tokens are
+      // back; none waits for an order that never comes, and nothing leaks.
+      const twins = await Promise.allSettled(
+        Array.from({ length: 5 }, () => h.placement.place(ctxOf(customer), customer, { items: [{ productId: p.id, quantity: 3 }], idempotencyKey: 'twins' })),
+      );
+      expect(twins.map((t) => t.status)).toEqual(Array(5).fill('rejected'));
     } finally {
       await h.orm.em.fork().execute('drop trigger refuse_line on order_line', [], 'run');
     }

@@ -38,7 +38,7 @@ describe('AdmissionGate.admit', () => {
         { productId: b, quantity: 1, maxPerCustomer: null },
       ],
     });
-    expect(result).toEqual({ admitted: true });
+    expect(result).toEqual({ admitted: true, alreadyHeld: false });
     expect(await gate.tokens(a)).toBe(3);
     expect(await gate.tokens(b)).toBe(0);
     expect(await gate.taken(a, customer)).toBe(2);
@@ -146,10 +146,15 @@ describe('AdmissionGate.admit', () => {
     const customer = id();
     const request = { orderId, customerId: customer, lines: [{ productId: a, quantity: 2, maxPerCustomer: 2 }] };
     const results = await Promise.all([gate.admit(request), gate.admit(request), gate.admit(request)]);
-    expect(results).toEqual([{ admitted: true }, { admitted: true }, { admitted: true }]);
+    expect(results.map((r) => r.admitted)).toEqual([true, true, true]);
+    // Exactly one of the three took the tokens; the others found the order already admitted.
+    expect(results.filter((r) => r.admitted && !r.alreadyHeld)).toHaveLength(1);
+    expect(await gate.holds(request.orderId)).toBe(true);
     expect(await gate.tokens(a)).toBe(3);
     expect(await gate.taken(a, customer)).toBe(2);
     expect(await gate.pending(a)).toBe(2);
+    await gate.release(orderId);
+    expect(await gate.holds(orderId)).toBe(false);
   });
 
   it('rejects malformed input before touching Redis', async () => {
@@ -221,7 +226,7 @@ describe('AdmissionGate.release and settle', () => {
     // A retried admit of a settled order does not take again.
     expect(
       await gate.admit({ orderId, customerId: customer, lines: [{ productId: a, quantity: 3, maxPerCustomer: 5 }] }),
-    ).toEqual({ admitted: true });
+    ).toEqual({ admitted: true, alreadyHeld: true });
     expect(await gate.tokens(a)).toBe(7);
 
     expect(await gate.release(orderId)).toBe(true);

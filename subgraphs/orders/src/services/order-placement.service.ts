@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { userError, type RequestContext, type UserError } from '@limitedcart/common';
 import type { AdmissionGate } from '@limitedcart/common/admission';
 import type { OutboxRelay } from '@limitedcart/common/messaging';
@@ -39,7 +39,8 @@ const fail = (...errors: UserError[]): PlaceOrderResult => ({ order: null, userE
 /**
  * placeOrder: validation, the idempotency key, the admission gate's synchronous decision, then the PENDING order,
  * its lines, its first history entry and OrderPlaced in one transaction. Tokens taken by the gate come back if that
- * transaction does not commit.
+ * transaction does not commit. Concurrent requests with one key are told apart by the gate (one order id per key),
+ * not by a database lock: a refusal costs one indexed read and one Redis script.
  */
 export class OrderPlacementService {
   readonly #orm: MikroORM;
@@ -86,30 +87,41 @@ export class OrderPlacementService {
     }
     const totalMinor = priced.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
 
-    const orderId = randomUUID();
-    let admitted = false;
-    try {
-      const result = await em.transactional(async (tx): Promise<PlaceOrderResult> => {
-        // Concurrent requests with one key queue here; the later ones then find the first one's order.
-        await tx.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`order-key:${customerId}:${key}`]);
-        const winner = await findByKey(tx, customerId, key);
-        if (winner) return sameRequest(winner, fromCart, requestHash);
+    // One order id per (customer, key): concurrent duplicates meet in the gate's script, where exactly one takes
+    // the tokens. A refusal needs no transaction, so a sold-out drop answers from Redis after one indexed read.
+    const orderId = orderIdFor(customerId, key);
+    const deadline = Date.now() + TWIN_WAIT_MS;
+    for (;;) {
+      const admission = await this.#gate.admit({ orderId, customerId, lines: priced });
+      if (!admission.admitted) {
+        const i = priced.findIndex((l) => l.productId === admission.productId);
+        const field = ['input', 'items', String(Math.max(i, 0)), 'quantity'];
+        return admission.reason === 'LIMIT_EXCEEDED'
+          ? fail(userError('LIMIT_EXCEEDED', 'This exceeds the per-customer limit of the product, counting your live orders.', field))
+          : fail(userError('OUT_OF_STOCK', 'Not enough stock is left for this quantity.', field));
+      }
+      if (!admission.alreadyHeld) return this.#record(ctx, em, { orderId, customerId, key, requestHash, priced, currency, totalMinor, fromCart, lines });
+      // A twin request with this key was admitted and is writing its order: answer with that order once it is
+      // committed, or decide again if the twin failed and gave its tokens back.
+      const twin = await findByKey(em, customerId, key);
+      if (twin) return sameRequest(twin, fromCart, requestHash);
+      if (Date.now() > deadline) throw new Error(`order ${orderId} is admitted but not recorded after ${TWIN_WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, TWIN_POLL_MS));
+    }
+  }
 
-        const admission = await this.#gate.admit({ orderId, customerId, lines: priced });
-        if (!admission.admitted) {
-          const i = priced.findIndex((l) => l.productId === admission.productId);
-          const field = ['input', 'items', String(Math.max(i, 0)), 'quantity'];
-          return admission.reason === 'LIMIT_EXCEEDED'
-            ? fail(userError('LIMIT_EXCEEDED', 'This exceeds the per-customer limit of the product, counting your live orders.', field))
-            : fail(userError('OUT_OF_STOCK', 'Not enough stock is left for this quantity.', field));
-        }
-        admitted = true;
+  /** The admitted order, its lines, first history entry and events in one transaction; tokens back if it fails. */
+  async #record(ctx: RequestContext, em: SqlEntityManager, o: AdmittedOrder): Promise<PlaceOrderResult> {
+    const { orderId, customerId, priced } = o;
+    let order: OrderRecord;
+    try {
+      order = await em.transactional(async (tx) => {
         const [row] = await tx.execute<OrderRow[]>(
           `insert into orders (id, customer_id, status, total_minor, currency, idempotency_key, request_hash)
            values (?, ?, 'PENDING', ?, ?, ?, ?) returning ${ORDER_COLUMNS}`,
-          [orderId, customerId, totalMinor, currency, key, requestHash],
+          [orderId, customerId, o.totalMinor, o.currency, o.key, o.requestHash],
         );
-        const order = toOrderRecord(row!);
+        const created = toOrderRecord(row!);
         const params: unknown[] = [];
         for (const [i, l] of priced.entries()) params.push(orderId, i, l.productId, l.quantity, l.unitPriceMinor);
         await tx.execute(
@@ -119,29 +131,51 @@ export class OrderPlacementService {
         );
         await tx.execute(
           `insert into order_status_change (order_id, version, status, at) values (?, 1, 'PENDING', ?)`,
-          [orderId, order.createdAt],
+          [orderId, created.createdAt],
           'run',
         );
         await emitOrderEvents(tx, this.#topic, [
           { type: 'OrderPlaced', payload: { orderId, customerId, lines: priced.map((l) => ({ productId: l.productId, quantity: l.quantity })) } },
-          statusChanged(order, null, null),
+          statusChanged(created, null, null),
         ]);
-        return { order, userErrors: [] };
+        return created;
       });
-      if (result.order && result.order.id === orderId) {
-        this.#relay.notify();
-        if (fromCart) await this.#cart.removeLines(customerId, lines.map((l) => l.productId));
-      } else if (admitted) {
-        await this.#gate.release(orderId);
-      }
-      return result;
     } catch (error) {
-      if (admitted) {
-        await this.#gate.release(orderId).catch((err: unknown) => ctx.logger.error({ err, orderId }, 'could not give back admission tokens'));
-      }
+      await this.#gate.release(orderId).catch((err: unknown) => ctx.logger.error({ err, orderId }, 'could not give back admission tokens'));
       throw error;
     }
+    this.#relay.notify();
+    if (o.fromCart) await this.#cart.removeLines(customerId, o.lines.map((l) => l.productId));
+    return { order, userErrors: [] };
   }
+}
+
+interface AdmittedOrder {
+  orderId: string;
+  customerId: string;
+  key: string;
+  requestHash: string;
+  priced: PricedLine[];
+  currency: string;
+  totalMinor: number;
+  fromCart: boolean;
+  lines: CartLine[];
+}
+
+/** How long a duplicate waits for its admitted twin's order to commit, and how often it looks. */
+const TWIN_WAIT_MS = 5_000;
+const TWIN_POLL_MS = 10;
+
+/**
+ * The order id of (customer, idempotency key): a name-based UUID (RFC 9562 version 8) of SHA-256, so every
+ * request with that key names the same order at the gate. Only its owner, who knows the key, can derive it.
+ */
+export function orderIdFor(customerId: string, key: string): string {
+  const b = createHash('sha256').update(`order\0${customerId}\0${key}`).digest();
+  b[6] = (b[6]! & 0x0f) | 0x80; // version 8
+  b[8] = (b[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  const h = b.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 async function findByKey(em: SqlEntityManager, customerId: string, key: string): Promise<(OrderRecord & { requestHash: string }) | null> {
