@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { ServiceName } from '../../common/src/config.ts';
 import { REPO_ROOT } from '../../scripts/lib/stack.ts';
 import { createProduct, gqlClient, login, progress, registerCustomers, stockOf, until } from './lib/bench-client.ts';
 import type { BenchContext, BenchSettings } from './lib/bench-context.ts';
@@ -22,7 +23,7 @@ import { formatTable, writeReport } from './lib/report.ts';
 import type { RunInfo, ScenarioResult } from './lib/result.ts';
 import { catalogScenario } from './scenarios/catalog.scenario.ts';
 import { dropScenario } from './scenarios/drop.scenario.ts';
-import { memoryResult, rssSnapshot, type RssSnapshot } from './scenarios/memory.scenario.ts';
+import { heapRows, memoryResult, rssSnapshot, type RssSnapshot } from './scenarios/memory.scenario.ts';
 import { orderDetailScenario } from './scenarios/order-detail.scenario.ts';
 
 const SCENARIOS = ['drop', 'catalog', 'order-detail', 'memory'];
@@ -125,7 +126,12 @@ try {
     step(`the drop: ${settings.customers} × placeOrder, ${settings.dropConnections} in flight, after its baselines`);
     const drop = await dropScenario(ctx);
     if (chosen.includes('drop')) record(drop);
-    if (chosen.includes('memory')) record(memoryResult(memoryStart, idle, rssSnapshot(pids()), { title: `CPU at idle over ${IDLE_CPU_MS / 1000} s, by process`, rows: idleCpu }));
+    if (chosen.includes('memory')) {
+      const afterDrop = rssSnapshot(pids());
+      const metrics = Object.fromEntries(Object.keys(stack.pids()).map((name) => [name, `http://127.0.0.1:${stack.config.ports[name as ServiceName]}/metrics`]));
+      const heap = { title: 'V8 heap of each service right after the drop (its /metrics)', rows: await heapRows(metrics) };
+      record(memoryResult(memoryStart, idle, afterDrop, [heap, { title: `CPU at idle over ${IDLE_CPU_MS / 1000} s, by process`, rows: idleCpu }]));
+    }
   }
   if (chosen.includes('catalog')) {
     step(`catalog page: ${settings.readConnections} connections, ${values.seconds} s per target`);

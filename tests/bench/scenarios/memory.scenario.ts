@@ -23,7 +23,21 @@ function rssMb(pid: number): number | null {
   }
 }
 
-export function memoryResult(startedAt: string, idle: RssSnapshot, afterDrop: RssSnapshot, idleCpu?: { title: string; rows: (string | number)[][] }): ScenarioResult {
+/** V8 heap used and total (MB) of each service, from the prom-client figures its /metrics serves. */
+export async function heapRows(metricsUrls: Record<string, string>): Promise<(string | number)[][]> {
+  const rows: (string | number)[][] = [['process', 'V8 heap used (MB)', 'V8 heap total (MB)', 'external (MB)']];
+  for (const [name, url] of Object.entries(metricsUrls)) {
+    const text = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then((r) => r.text()).catch(() => '');
+    const mb = (metric: string) => {
+      const value = new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1];
+      return value === undefined ? 'n/a' : Math.round(Number(value) / 104857.6) / 10;
+    };
+    rows.push([name, mb('nodejs_heap_size_used_bytes'), mb('nodejs_heap_size_total_bytes'), mb('nodejs_external_memory_bytes')]);
+  }
+  return rows;
+}
+
+export function memoryResult(startedAt: string, idle: RssSnapshot, afterDrop: RssSnapshot, extra: { title: string; rows: (string | number)[][] }[] = []): ScenarioResult {
   const names = Object.keys(afterDrop);
   const rows: (string | number)[][] = [['process', 'RSS after the drop (MB)', 'RSS at idle (MB)', 'growth (MB)']];
   for (const name of names) {
@@ -40,7 +54,7 @@ export function memoryResult(startedAt: string, idle: RssSnapshot, afterDrop: Rs
     params: { limitMb: RSS_LIMIT_MB, processes: measured.length },
     series: [],
     facts: worst ? { 'largest after the drop': `${worst} ${afterDrop[worst]} MB` } : { note: 'no process ids: the stack was not started by this run' },
-    tables: [{ title: 'Resident memory per process', rows }, ...(idleCpu ? [idleCpu] : [])],
+    tables: [{ title: 'Resident memory per process', rows }, ...extra],
     checks: measured.length
       ? [
           {
