@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { bearerToken, localTokenVerifier } from './token-verifier.ts';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
@@ -35,6 +35,26 @@ describe('token verifier', async () => {
     for (const token of [tampered, none, expired, foreignToken, 'not-a-jwt']) {
       expect(await code(verifier.verify(token))).toBe('UNAUTHENTICATED');
     }
+  });
+
+  describe('remembering verified tokens', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('answers a repeated token the same, and stops at its expiry even though it was remembered', async () => {
+      const exp = Math.floor(Date.now() / 1000) + 30;
+      const token = await sign(mine.privateKey, 'k1', { roles: ['CUSTOMER'] }, exp);
+      expect(await verifier.verify(token)).toEqual({ id: 'user-1', roles: ['CUSTOMER'] });
+      expect(await verifier.verify(token)).toEqual({ id: 'user-1', roles: ['CUSTOMER'] });
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime((exp + 1) * 1000);
+      expect(await code(verifier.verify(token))).toBe('UNAUTHENTICATED');
+    });
+
+    it('never remembers a failure: a token refused once is refused again', async () => {
+      const foreignToken = await sign(foreign.privateKey, 'k1');
+      expect(await code(verifier.verify(foreignToken))).toBe('UNAUTHENTICATED');
+      expect(await code(verifier.verify(foreignToken))).toBe('UNAUTHENTICATED');
+    });
   });
 
   it('parses the Authorization header strictly', () => {

@@ -94,7 +94,7 @@ describe('holds under concurrency', () => {
     await g.gate.setStock(productId, 3);
     const orderId = randomUUID();
     const customerId = randomUUID();
-    expect(await g.gate.admit({ orderId, customerId, lines: [{ productId, quantity: 2, maxPerCustomer: null }] })).toEqual({ admitted: true });
+    expect(await g.gate.admit({ orderId, customerId, lines: [{ productId, quantity: 2, maxPerCustomer: null }] })).toEqual({ admitted: true, alreadyHeld: false });
     expect(await g.gate.pending(productId)).toBe(2);
     const before = Date.now();
     const outcome = await holds.place(orderPlaced(orderId, customerId, [{ productId, quantity: 2 }]));

@@ -74,4 +74,16 @@ describe('cart', () => {
     expect(await h.catalog.onProductEvent(productEvent('ProductUpdated', { ...p, priceMinor: 150, version: 2 }))).toBe('stale');
     expect((await h.catalog.find([p.id])).get(p.id)?.priceMinor).toBe(200);
   });
+
+  it('reuses a product it read a moment ago, and reads it again once an event changed it', async () => {
+    const p = await seedProduct(h, { priceMinor: 100 });
+    expect((await h.catalog.find([p.id])).get(p.id)?.priceMinor).toBe(100);
+    // A change that bypasses the projection's events is not seen within the cache window (it cannot happen in the
+    // product; here it proves the read was served from memory)…
+    await h.orm.em.fork().execute('update catalog_product set price_minor = 555 where id = ?', [p.id], 'run');
+    expect((await h.catalog.find([p.id])).get(p.id)?.priceMinor).toBe(100);
+    // …while an applied event is seen at once.
+    await h.catalog.onProductEvent(productEvent('ProductUpdated', { ...p, priceMinor: 700, version: 5 }));
+    expect((await h.catalog.find([p.id])).get(p.id)?.priceMinor).toBe(700);
+  });
 });

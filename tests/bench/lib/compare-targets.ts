@@ -14,15 +14,19 @@ export interface Target {
   token?: string;
 }
 
-export async function compareTargets(ctx: BenchContext, targets: Target[]): Promise<Series[]> {
+/** The series, one per target, and why requests failed where any did (label → reason → count). */
+export async function compareTargets(ctx: BenchContext, targets: Target[]): Promise<{ series: Series[]; errorReasons: Record<string, Record<string, number>> }> {
   const series: Series[] = [];
+  const errorReasons: Record<string, Record<string, number>> = {};
   for (const target of targets) {
     const body = JSON.stringify({ query: target.query, variables: target.variables ?? {} });
     const headers: Record<string, string> = target.token ? { authorization: `Bearer ${target.token}` } : {};
     const load = (durationMs: number) =>
       httpLoad({ url: target.url, connections: ctx.settings.readConnections, durationMs, body: () => body, headers: () => headers, check: graphqlOk });
     await load(ctx.settings.warmupMs);
-    series.push(seriesOf(target.label, target.baseline, await load(ctx.settings.readDurationMs)));
+    const run = await load(ctx.settings.readDurationMs);
+    series.push(seriesOf(target.label, target.baseline, run));
+    if (run.errors) errorReasons[target.label] = run.errorReasons;
   }
-  return series;
+  return { series, errorReasons };
 }

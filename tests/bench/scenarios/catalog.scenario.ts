@@ -12,7 +12,7 @@ const DIRECT_PAGE = `query DirectProducts($first: Int) {
   products(first: $first) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { id name price { amount currency } category { id name slug } maxPerCustomer } }
+    edges { cursor node { id name price { amount currencyCode } category { id name slug } maxPerCustomer } }
   }
 }`;
 
@@ -24,12 +24,19 @@ export async function catalogScenario(ctx: BenchContext): Promise<ScenarioResult
     { label: 'products subgraph, direct, no inventory fields', baseline: true, url: ctx.stack.subgraphUrl('products'), query: DIRECT_PAGE, variables },
   ];
   if (ctx.hive) targets.push({ label: 'Hive Gateway (peer)', baseline: true, url: ctx.hive.url, query: operation('Products'), variables });
-  const series = await compareTargets(ctx, targets);
-  return readResult(ctx, startedAt, 'catalog', 'Federated catalog page: Products, first 50, with inStock and availableQuantity', series);
+  const { series, errorReasons } = await compareTargets(ctx, targets);
+  return readResult(ctx, startedAt, 'catalog', 'Federated catalog page: Products, first 50, with inStock and availableQuantity', series, errorReasons);
 }
 
 /** The result of a read scenario, with the issue's targets: the peer's throughput, at most 2× the direct latency. */
-export function readResult(ctx: BenchContext, startedAt: string, scenario: string, title: string, series: ScenarioResult['series']): ScenarioResult {
+export function readResult(
+  ctx: BenchContext,
+  startedAt: string,
+  scenario: string,
+  title: string,
+  series: ScenarioResult['series'],
+  errorReasons: Record<string, Record<string, number>>,
+): ScenarioResult {
   const [ours, direct, hive] = series as [ScenarioResult['series'][0], ScenarioResult['series'][0], ScenarioResult['series'][0] | undefined];
   const errors = series.reduce((sum, s) => sum + s.errors, 0);
   const checks: ScenarioResult['checks'] = [{ name: 'errors', actual: String(errors), target: '0', pass: errors === 0 }];
@@ -44,7 +51,7 @@ export function readResult(ctx: BenchContext, startedAt: string, scenario: strin
     startedAt,
     params: { connections: ctx.settings.readConnections, 'seconds per target': ctx.settings.readDurationMs / 1000, 'warm-up seconds': ctx.settings.warmupMs / 1000 },
     series,
-    facts: {},
+    facts: Object.fromEntries(Object.entries(errorReasons).map(([label, reasons]) => [`errors of ${label}`, JSON.stringify(reasons)])),
     checks,
   };
 }

@@ -12,8 +12,8 @@ import { readResult } from './catalog.scenario.ts';
 const DIRECT_ORDER = `query DirectOrder($id: ID!) {
   order(id: $id) {
     id status failureReason paymentDueAt createdAt updatedAt
-    total { amount currency }
-    items { quantity unitPrice { amount currency } lineTotal { amount currency } }
+    total { amount currencyCode }
+    items { quantity unitPrice { amount currencyCode } lineTotal { amount currencyCode } }
     statusHistory { status at reason }
   }
 }`;
@@ -27,8 +27,8 @@ export async function orderDetailScenario(ctx: BenchContext): Promise<ScenarioRe
     { label: 'orders subgraph, direct, orders fields only', baseline: true, url: ctx.stack.subgraphUrl('orders'), query: DIRECT_ORDER, variables, token },
   ];
   if (ctx.hive) targets.push({ label: 'Hive Gateway (peer)', baseline: true, url: ctx.hive.url, query: operation('Order'), variables, token });
-  const series = await compareTargets(ctx, targets);
-  return readResult(ctx, startedAt, 'order-detail', 'Order detail: the Order query across all five subgraphs', series);
+  const { series, errorReasons } = await compareTargets(ctx, targets);
+  return readResult(ctx, startedAt, 'order-detail', 'Order detail: the Order query across all five subgraphs', series, errorReasons);
 }
 
 /** A CONFIRMED order with a payment: one more customer buys a catalog product and pays. */

@@ -27,9 +27,12 @@ export interface CatalogServiceOptions {
   logger: Logger;
   /** How long a lookup waits for a product it does not know yet (it may just have been created). Default 2 s. */
   arrivalWaitMs?: number;
+  /** How long a product read from the projection is reused without reading it again. Default 1 s; 0 = never. */
+  cacheMs?: number;
 }
 
 const POLL_MS = 50;
+const MAX_CACHED = 10_000;
 
 /**
  * Orders' projection of the catalog (event-carried state from products.events). Snapshots are applied when newer
@@ -39,11 +42,19 @@ export class CatalogService {
   readonly #orm: MikroORM;
   readonly #logger: Logger;
   readonly #arrivalWaitMs: number;
+  readonly #cacheMs: number;
+  /**
+   * Products read recently. During a drop every placeOrder looks up the same product: reading it once a second
+   * instead of once per request saves a database round trip on each. An event this process applies drops the entry
+   * at once; another replica's copy may lag by up to `cacheMs`.
+   */
+  readonly #recent = new Map<string, { entry: CatalogEntry; until: number }>();
 
   constructor(options: CatalogServiceOptions) {
     this.#orm = options.orm;
     this.#logger = options.logger;
     this.#arrivalWaitMs = options.arrivalWaitMs ?? 2_000;
+    this.#cacheMs = options.cacheMs ?? 1_000;
   }
 
   async onProductEvent(envelope: EventEnvelope): Promise<'applied' | 'stale' | 'ignored'> {
@@ -60,28 +71,38 @@ export class CatalogService {
       [p.id, p.name, p.priceMinor, p.currency, p.maxPerCustomer, p.active, p.version],
     );
     if (rows.length === 0) this.#logger.debug({ productId: p.id, version: p.version }, 'stale product snapshot ignored');
+    this.#recent.delete(p.id);
     return rows.length === 0 ? 'stale' : 'applied';
   }
 
   /** The known products among `ids` (archived ones included), without waiting. */
   async find(ids: readonly string[]): Promise<Map<string, CatalogEntry>> {
     const found = new Map<string, CatalogEntry>();
-    if (ids.length === 0) return found;
+    const now = Date.now();
+    const missing: string[] = [];
+    for (const id of new Set(ids)) {
+      const cached = this.#recent.get(id);
+      if (cached && cached.until > now) found.set(id, cached.entry);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
     const rows = await this.#orm.em.fork().execute<CatalogRow[]>(
       'select id, name, price_minor, currency, max_per_customer, active from catalog_product where id in (?)',
-      [[...new Set(ids)]],
+      [missing],
     );
     for (const r of rows) {
-      found.set(r.id, {
-        id: r.id,
-        name: r.name,
-        priceMinor: Number(r.price_minor),
-        currency: r.currency,
-        maxPerCustomer: r.max_per_customer,
-        active: r.active,
-      });
+      const entry = { id: r.id, name: r.name, priceMinor: Number(r.price_minor), currency: r.currency, maxPerCustomer: r.max_per_customer, active: r.active };
+      found.set(r.id, entry);
+      if (this.#cacheMs > 0) this.#recent.set(r.id, { entry, until: now + this.#cacheMs });
     }
+    if (this.#recent.size > MAX_CACHED) this.#evictExpired(now);
     return found;
+  }
+
+  #evictExpired(now: number): void {
+    for (const [id, { until }] of this.#recent) if (until <= now) this.#recent.delete(id);
+    // Still too many live ones (a huge catalog browsed at once): start over rather than grow without bound.
+    if (this.#recent.size > MAX_CACHED) this.#recent.clear();
   }
 
   /**
