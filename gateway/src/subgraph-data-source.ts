@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse, GatewayGraphQLRequest } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { CORRELATION_HEADER } from '@limitedcart/common';
 import type { GatewayContext } from './auth/gateway-context.ts';
@@ -75,3 +76,31 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (context.correlationId) headers.set(CORRELATION_HEADER, context.correlationId);
   }
 }
+
+/**
+ * What RemoteGraphQLDataSource's (private) sendRequest does, without the node-fetch Request it builds on every
+ * subgraph call only to hand to parseBody and didEncounterError, neither of which reads it here: its URL parsing
+ * alone was ~6 % of the gateway's CPU in `npm run bench` (order detail, five subgraphs per query).
+ */
+async function sendRequest(
+  this: RemoteGraphQLDataSource<GatewayContext>,
+  request: GatewayGraphQLRequest,
+  context: GatewayContext,
+): Promise<GatewayGraphQLResponse> {
+  if (!request.http) throw new Error("Internal error: Only 'http' requests are supported.");
+  const { http, ...payload } = request;
+  const init = { method: http.method, headers: Object.fromEntries(http.headers), body: JSON.stringify(payload) };
+  const described = { url: http.url, method: http.method } as unknown as Parameters<RemoteGraphQLDataSource['parseBody']>[1];
+  let response: FetcherResponse | undefined;
+  try {
+    response = await this.fetcher(http.url, init);
+    if (!response.ok) throw await this.errorFromResponse(response);
+    const body = await this.parseBody(response, described, context);
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
+    return { ...(body as object), http: response } as GatewayGraphQLResponse;
+  } catch (error) {
+    this.didEncounterError(error as Error, described as Parameters<RemoteGraphQLDataSource['didEncounterError']>[1], response as FetcherResponse, context, request);
+    throw error;
+  }
+}
+(ForwardingDataSource.prototype as unknown as { sendRequest: typeof sendRequest }).sendRequest = sendRequest;

@@ -4,7 +4,7 @@
 // same supergraph over the same subgraphs (a peer gateway).
 import { operation } from '../../lib/operations.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
-import { compareTargets, type Target } from '../lib/compare-targets.ts';
+import { compareTargets, type Comparison, type Target } from '../lib/compare-targets.ts';
 import type { ScenarioResult } from '../lib/result.ts';
 import { at } from '../lib/series.ts';
 
@@ -24,8 +24,8 @@ export async function catalogScenario(ctx: BenchContext): Promise<ScenarioResult
     { label: 'products subgraph, direct, no inventory fields', baseline: true, url: ctx.stack.subgraphUrl('products'), query: DIRECT_PAGE, variables },
   ];
   if (ctx.hive) targets.push({ label: 'Hive Gateway (peer)', baseline: true, url: ctx.hive.url, query: operation('Products'), variables });
-  const { series, errorReasons } = await compareTargets(ctx, targets);
-  return readResult(ctx, startedAt, 'catalog', 'Federated catalog page: Products, first 50, with inStock and availableQuantity', series, errorReasons);
+  const comparison = await compareTargets(ctx, targets);
+  return readResult(ctx, startedAt, 'catalog', 'Federated catalog page: Products, first 50, with inStock and availableQuantity', comparison);
 }
 
 /** The result of a read scenario, with the issue's targets: the peer's throughput, at most 2× the direct latency. */
@@ -34,8 +34,7 @@ export function readResult(
   startedAt: string,
   scenario: string,
   title: string,
-  series: ScenarioResult['series'],
-  errorReasons: Record<string, Record<string, number>>,
+  { series, errorReasons, cpu }: Comparison,
 ): ScenarioResult {
   const [ours, direct, hive] = series as [ScenarioResult['series'][0], ScenarioResult['series'][0], ScenarioResult['series'][0] | undefined];
   const errors = series.reduce((sum, s) => sum + s.errors, 0);
@@ -52,6 +51,7 @@ export function readResult(
     params: { connections: ctx.settings.readConnections, 'seconds per target': ctx.settings.readDurationMs / 1000, 'warm-up seconds': ctx.settings.warmupMs / 1000 },
     series,
     facts: Object.fromEntries(Object.entries(errorReasons).map(([label, reasons]) => [`errors of ${label}`, JSON.stringify(reasons)])),
+    tables: [{ title: `CPU seconds by process during each target's ${ctx.settings.readDurationMs / 1000} s`, rows: cpu }],
     checks,
   };
 }

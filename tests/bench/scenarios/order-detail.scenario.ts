@@ -27,8 +27,8 @@ export async function orderDetailScenario(ctx: BenchContext): Promise<ScenarioRe
     { label: 'orders subgraph, direct, orders fields only', baseline: true, url: ctx.stack.subgraphUrl('orders'), query: DIRECT_ORDER, variables, token },
   ];
   if (ctx.hive) targets.push({ label: 'Hive Gateway (peer)', baseline: true, url: ctx.hive.url, query: operation('Order'), variables, token });
-  const { series, errorReasons } = await compareTargets(ctx, targets);
-  return readResult(ctx, startedAt, 'order-detail', 'Order detail: the Order query across all five subgraphs', series, errorReasons);
+  const comparison = await compareTargets(ctx, targets);
+  return readResult(ctx, startedAt, 'order-detail', 'Order detail: the Order query across all five subgraphs', comparison);
 }
 
 /** A CONFIRMED order with a payment: one more customer buys a catalog product and pays. */
