@@ -1,7 +1,7 @@
 // One read under the same fixed load against several targets, one after another: the subject and its baselines.
 // Each target gets its own warm-up first (JIT, query-plan caches, pooled sockets), which is not measured.
 import type { BenchContext } from './bench-context.ts';
-import { cpuSnapshot } from './cpu-usage.ts';
+import { cpuSnapshot, spentBetween } from './cpu-usage.ts';
 import { graphqlOk, httpLoad } from './http-load.ts';
 import type { Series } from './result.ts';
 import { seriesOf } from './series.ts';
@@ -37,7 +37,7 @@ export async function compareTargets(ctx: BenchContext, targets: Target[]): Prom
     const before = cpuSnapshot(processes);
     const run = await load(ctx.settings.readDurationMs);
     const after = cpuSnapshot(processes);
-    spent.push(new Map([...after].map(([name, seconds]) => [name, seconds - (before.get(name) ?? 0)])));
+    spent.push(spentBetween(before, after));
     series.push(seriesOf(target.label, target.baseline, run));
     if (run.errors) errorReasons[target.label] = run.errorReasons;
   }

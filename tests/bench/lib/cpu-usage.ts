@@ -47,19 +47,27 @@ export function cpuSnapshot(named: Record<string, number | undefined>): CpuSnaps
     if (known.has(pid)) continue;
     const t = ticks(pid);
     const group = t && INFRA.find(([re]) => re.test(t.comm))?.[1];
-    if (t && group) add(group, t.ticks);
+    // Per pid, so a PostgreSQL backend that exits between two snapshots does not subtract its whole life.
+    if (t && group) add(`${group}#${pid}`, t.ticks);
   }
   return snapshot;
 }
 
 /** Rows [name, CPU s, share of the elapsed time's cores] of what each process spent between two snapshots. */
 export function cpuRows(before: CpuSnapshot, after: CpuSnapshot, elapsedMs: number): (string | number)[][] {
-  const rows = [...after]
-    .map(([name, s]) => [name, s - (before.get(name) ?? 0)] as const)
-    .filter(([, s]) => s > 0)
-    .sort((a, b) => b[1] - a[1]);
+  const rows = [...spentBetween(before, after)].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
   return [
     ['process', 'CPU seconds', '% of one core'],
     ...rows.map(([name, s]) => [name, Math.round(s * 100) / 100, Math.round((s * 100_000) / elapsedMs)]),
   ];
+}
+
+/** CPU seconds per process (infrastructure summed over its pids) between two snapshots. */
+export function spentBetween(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
+  const spent = new Map<string, number>();
+  for (const [key, seconds] of after) {
+    const name = key.replace(/#\d+$/, '');
+    spent.set(name, (spent.get(name) ?? 0) + seconds - (before.get(key) ?? 0));
+  }
+  return spent;
 }

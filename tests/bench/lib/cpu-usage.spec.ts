@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { cpuRows, spentBetween } from './cpu-usage.ts';
+
+describe('CPU use between snapshots', () => {
+  it('sums infrastructure over its pids, ignores pids that exited and counts new ones whole', () => {
+    const before = new Map([['orders', 10], ['postgresql#1', 50], ['postgresql#2', 5]]);
+    const after = new Map([['orders', 12.5], ['postgresql#2', 6], ['postgresql#3', 0.5]]);
+    expect(Object.fromEntries(spentBetween(before, after))).toEqual({ orders: 2.5, postgresql: 1.5 });
+  });
+
+  it('prints rows busiest first, with the share of one core over the elapsed time', () => {
+    const rows = cpuRows(new Map([['a', 1], ['b', 1]]), new Map([['a', 2], ['b', 1.5]]), 2_000);
+    expect(rows).toEqual([['process', 'CPU seconds', '% of one core'], ['a', 1, 50], ['b', 0.5, 25]]);
+  });
+});
