@@ -7,11 +7,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
-import pg from 'pg';
 import { WebSocket } from 'ws';
-import { loadConfig } from '../../common/src/config.ts';
-import { ensureKafka } from '../../infra/kafka/broker.ts';
-import { startStack } from '../../scripts/lib/stack.ts';
+import { openBenchStack } from './lib/bench-stack.ts';
 import { percentile, runConcurrent } from './lib/load.ts';
 
 const { values } = parseArgs({
@@ -30,28 +27,7 @@ const limit = setTimeout(() => {
 limit.unref();
 
 const run = randomBytes(4).toString('hex');
-const env: Record<string, string> = {
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'warn',
-  DB_PREFIX: `lc_bench_${run}`,
-  TOPIC_PREFIX: `bench-${run}.`,
-  REDIS_PREFIX: `lc:bench:${run}:`,
-  GATEWAY_PORT: '4200',
-  USERS_PORT: '4201',
-  PRODUCTS_PORT: '4202',
-  INVENTORY_PORT: '4203',
-  ORDERS_PORT: '4204',
-  PAYMENTS_PORT: '4205',
-  ADMIN_EMAIL: 'admin@bench.limitedcart.test',
-  ADMIN_PASSWORD: 'bench-admin-password',
-};
-const config = loadConfig({ ...process.env, ...env });
-await ensureKafka({ brokers: config.kafkaBrokers.join(',') });
-const stackLog: string[] = [];
-const stack = await startStack({ env, log: (line) => void stackLog.push(line), readyTimeoutMs: 90_000 }).catch((error: unknown) => {
-  console.error(stackLog.slice(-40).join('\n'));
-  throw error;
-});
+const stack = await openBenchStack({});
 
 async function gql<T>(query: string, variables: object, token?: string): Promise<T> {
   const res = await fetch(stack.gatewayUrl, {
@@ -73,7 +49,7 @@ const fmt = (xs: number[]) => {
 try {
   const admin = (await gql<{ login: { accessToken: string } }>(
     'mutation($i: LoginInput!) { login(input: $i) { accessToken } }',
-    { i: { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } },
+    { i: { email: stack.admin.email, password: stack.admin.password } },
   )).login.accessToken;
   const productId = (await gql<{ createProduct: { product: { id: string } } }>(
     'mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }',
@@ -154,9 +130,4 @@ try {
   console.log(`  payOrder → CONFIRMED (live):                 ${fmt(toConfirmed)}  (p50 ${(percentile(sorted(toConfirmed), 50) / b50).toFixed(1)}× baseline)`);
 } finally {
   await stack.stop();
-  const client = new pg.Client({ connectionString: config.databaseUrl });
-  await client.connect();
-  const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname like $1', [`${env.DB_PREFIX}\\_%`]);
-  for (const { datname } of rows) await client.query(`drop database if exists "${datname}" with (force)`);
-  await client.end();
 }
