@@ -13,7 +13,8 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ServiceName } from '../../common/src/config.ts';
 import { REPO_ROOT } from '../../scripts/lib/stack.ts';
-import { createProduct, gqlClient, login, progress, registerCustomers, stockOf, until } from './lib/bench-client.ts';
+import { eventually } from '../lib/eventually.ts';
+import { createProduct, gqlClient, login, progress, registerCustomers, stockOf } from './lib/bench-client.ts';
 import type { BenchContext, BenchSettings } from './lib/bench-context.ts';
 import { openBenchStack } from './lib/bench-stack.ts';
 import { cpuRows, cpuSnapshot } from './lib/cpu-usage.ts';
@@ -102,7 +103,7 @@ try {
     catalog[i] = await createProduct(gql, adminToken, { name: `Bench item ${runId}-${i}`, price: `${10 + (i % 40)}.00`, initialStock: 10_000 });
     made(++count);
   });
-  await until(() => stockOf(gql, adminToken, catalog.at(-1)!), (s) => s?.available === 10_000, 30_000);
+  await eventually(() => stockOf(gql, adminToken, catalog.at(-1)!), (s) => s?.available === 10_000, 30_000, 100);
 
   const needsCustomers = chosen.includes('drop') || chosen.includes('order-detail') || chosen.includes('memory');
   step(needsCustomers ? `registering ${settings.customers} customers (not timed)` : 'no customers needed');

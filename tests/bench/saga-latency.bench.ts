@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { createProduct, gqlClient, login } from './lib/bench-client.ts';
 import { openBenchStack } from './lib/bench-stack.ts';
 import { percentile, runConcurrent } from './lib/load.ts';
 
@@ -29,16 +30,7 @@ limit.unref();
 const run = randomBytes(4).toString('hex');
 const stack = await openBenchStack({});
 
-async function gql<T>(query: string, variables: object, token?: string): Promise<T> {
-  const res = await fetch(stack.gatewayUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: T; errors?: unknown[] };
-  if (!body.data || body.errors) throw new Error(JSON.stringify(body));
-  return body.data;
-}
+const gql = gqlClient(stack.gatewayUrl);
 
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const fmt = (xs: number[]) => {
@@ -47,15 +39,8 @@ const fmt = (xs: number[]) => {
 };
 
 try {
-  const admin = (await gql<{ login: { accessToken: string } }>(
-    'mutation($i: LoginInput!) { login(input: $i) { accessToken } }',
-    { i: { email: stack.admin.email, password: stack.admin.password } },
-  )).login.accessToken;
-  const productId = (await gql<{ createProduct: { product: { id: string } } }>(
-    'mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } } }',
-    { i: { name: 'Bench sneaker', price: '10.00', initialStock: 1_000_000 } },
-    admin,
-  )).createProduct.product.id;
+  const admin = await login(gql, stack.admin.email, stack.admin.password);
+  const productId = await createProduct(gql, admin, { name: 'Bench sneaker', price: '10.00', initialStock: 1_000_000 });
   const customer = (await gql<{ register: { accessToken: string } }>(
     'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }',
     { i: { email: `bench-${run}@bench.limitedcart.test`, password: 'bench-password', name: 'Bench' } },

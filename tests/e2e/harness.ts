@@ -1,9 +1,10 @@
 // What every e2e file uses: the gateway's URL, a GraphQL call, the contract's operations by name, test identities.
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { eventually } from '../lib/eventually.ts';
 import { operation } from '../lib/operations.ts';
 
-export { operation };
+export { eventually, operation };
 
 export function gatewayUrl(): string {
   return inject('gatewayUrl');
@@ -69,13 +70,3 @@ export async function registerCustomer(label = 'customer'): Promise<{ id: string
   return { id: payload.user.id, email, accessToken: payload.accessToken, refreshToken: payload.refreshToken };
 }
 
-/** Polls until `check` passes (reads across services are eventually consistent: they meet through Kafka). */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, ms = 5_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!check(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, everyMs));
-    value = await read();
-  }
-  return value;
-}

@@ -83,14 +83,3 @@ export async function stockOf(gql: Gql, admin: string, productId: string): Promi
   const { product } = await gql<{ product: { stock: StockLevel | null } | null }>(operation('ProductStock'), { id: productId }, admin);
   return product?.stock ?? null;
 }
-
-/** Polls `read` until `done` holds or `ms` pass; returns the last value read. */
-export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, everyMs));
-    value = await read();
-  }
-  return value;
-}

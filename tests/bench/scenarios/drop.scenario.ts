@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AdmissionGate } from '@limitedcart/common/admission';
 import { operation } from '../../lib/operations.ts';
-import { createProduct, stockOf, until } from '../lib/bench-client.ts';
+import { createProduct, stockOf } from '../lib/bench-client.ts';
+import { eventually } from '../../lib/eventually.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
 import { cpuRows, cpuSnapshot } from '../lib/cpu-usage.ts';
 import { graphqlOk, httpLoad } from '../lib/http-load.ts';
@@ -30,7 +31,7 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
 
   // Warm-up on another product (connections, JIT, query plans, consumer loops), never counted.
   const warm = await createProduct(ctx.gql, ctx.adminToken, { name: `Warm-up ${ctx.run}`, price: '5.00', initialStock: 1_000_000 });
-  await until(() => stockOf(ctx.gql, ctx.adminToken, warm), (s) => s?.available === 1_000_000, 20_000);
+  await eventually(() => stockOf(ctx.gql, ctx.adminToken, warm), (s) => s?.available === 1_000_000, 20_000, 100);
   await httpLoad({
     url: stack.gatewayUrl,
     connections: 20,
@@ -41,7 +42,7 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
   });
 
   const product = await createProduct(ctx.gql, ctx.adminToken, { name: `The drop ${ctx.run}`, price: '120.00', initialStock: settings.units, maxPerCustomer: 1 });
-  await until(() => stockOf(ctx.gql, ctx.adminToken, product), (s) => s?.available === settings.units, 20_000);
+  await eventually(() => stockOf(ctx.gql, ctx.adminToken, product), (s) => s?.available === settings.units, 20_000, 100);
   await new Promise((r) => setTimeout(r, 2_000)); // let the warm-up's sagas drain
 
   const n = customers.length;
@@ -80,7 +81,7 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
 
   // Admission → AWAITING_PAYMENT, by the order's own history (PENDING is written in the admitting transaction).
   const toAwaiting = await awaitingDelays(ctx, admitted);
-  const stock = await until(() => stockOf(ctx.gql, ctx.adminToken, product), (s) => !!s && s.reserved + s.sold === admitted.length, 30_000);
+  const stock = await eventually(() => stockOf(ctx.gql, ctx.adminToken, product), (s) => !!s && s.reserved + s.sold === admitted.length, 30_000, 100);
   const oversold = Math.max(0, admitted.length - settings.units, (stock?.reserved ?? 0) + (stock?.sold ?? 0) - settings.units);
 
   const subject = seriesOf('placeOrder through the gateway', false, drop);
@@ -150,7 +151,7 @@ async function awaitingDelays(ctx: BenchContext, admitted: Decision[]): Promise<
   await runConcurrent(admitted.length, 16, async (k) => {
     const { orderId, customer } = admitted[k]!;
     type Timeline = { order: { statusHistory: { status: string; at: string }[] } | null };
-    const history = await until(
+    const history = await eventually(
       () => ctx.gql<Timeline>(TIMELINE, { id: orderId }, ctx.customers[customer]!.token),
       (t) => !!t.order?.statusHistory.some((h) => h.status === 'AWAITING_PAYMENT'),
       60_000,

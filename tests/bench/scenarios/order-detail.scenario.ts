@@ -3,7 +3,7 @@
 // Baselines: orders' own fields straight from the orders subgraph, and Hive Gateway over the same subgraphs.
 import { randomUUID } from 'node:crypto';
 import { operation } from '../../lib/operations.ts';
-import { until } from '../lib/bench-client.ts';
+import { eventually } from '../../lib/eventually.ts';
 import type { BenchContext } from '../lib/bench-context.ts';
 import { compareTargets, type Target } from '../lib/compare-targets.ts';
 import type { ScenarioResult } from '../lib/result.ts';
@@ -43,7 +43,7 @@ async function paidOrder(ctx: BenchContext): Promise<{ id: string; token: string
   if (!placeOrder.order) throw new Error(`order detail: placeOrder refused: ${JSON.stringify(placeOrder.userErrors)}`);
   const id = placeOrder.order.id;
   type Status = { order: { status: string } | null };
-  const status = (want: string) => until(() => ctx.gql<Status>('query($id: ID!) { order(id: $id) { status } }', { id }, customer.token), (o) => o.order?.status === want, 30_000);
+  const status = (want: string) => eventually(() => ctx.gql<Status>('query($id: ID!) { order(id: $id) { status } }', { id }, customer.token), (o) => o.order?.status === want, 30_000, 100);
   await status('AWAITING_PAYMENT');
   const card = { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: '123' };
   await ctx.gql(operation('PayOrder'), { input: { orderId: id, idempotencyKey: randomUUID(), card } }, customer.token);
