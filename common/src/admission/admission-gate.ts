@@ -67,12 +67,6 @@ export class AdmissionGate {
     return { admitted: false, reason: reply[1] as AdmissionRejection, productId: reply[2] as string };
   }
 
-  /** True while the order's units are out of the token pool (admitted and not released). */
-  async holds(orderId: string): Promise<boolean> {
-    assertId('orderId', orderId);
-    return (await this.#redis.exists(this.keys.order(orderId))) === 1;
-  }
-
   /** Gives back exactly what the order took (tokens and allowance), once. False if nothing was held for it. */
   async release(orderId: string): Promise<boolean> {
     assertId('orderId', orderId);

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { AuthUser, Role } from '../context.ts';
+import { ExpiringMap } from '../expiring-map.ts';
 import { unauthenticated } from '../graphql/errors.ts';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
 
@@ -19,12 +20,12 @@ function verifierFor(keys: JWTVerifyGetKey): TokenVerifier {
   // five subgraphs, each checking it: an Ed25519 check costs ~170 µs here (`npm run bench`, order detail). The
   // exact token string that passed is remembered until it expires, at most VERIFIED_TOKEN_TTL_MS (so a key
   // withdrawn from the JWKS stops being honoured within that time). Failures are never remembered.
-  const verified = new Map<string, { user: AuthUser; until: number }>();
+  const verified = new ExpiringMap<string, AuthUser>(VERIFIED_TOKEN_CACHE_SIZE);
   return {
     async verify(token) {
       const now = Date.now();
-      const hit = verified.get(token);
-      if (hit && hit.until > now) return hit.user;
+      const hit = verified.get(token, now);
+      if (hit) return hit;
       let user: AuthUser;
       let expiresAt: number;
       try {
@@ -40,14 +41,9 @@ function verifierFor(keys: JWTVerifyGetKey): TokenVerifier {
         user = { id: payload.sub, roles };
         expiresAt = payload.exp! * 1000;
       } catch {
-        if (hit) verified.delete(token);
         throw unauthenticated('The access token is invalid or expired.');
       }
-      if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) {
-        for (const [t, e] of verified) if (e.until <= now) verified.delete(t);
-        if (verified.size >= VERIFIED_TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!); // oldest first
-      }
-      verified.set(token, { user, until: Math.min(expiresAt, now + VERIFIED_TOKEN_TTL_MS) });
+      verified.set(token, user, Math.min(expiresAt, now + VERIFIED_TOKEN_TTL_MS), now);
       return user;
     },
   };

@@ -1,4 +1,5 @@
 import type { Logger } from '@limitedcart/common';
+import { ExpiringMap } from '@limitedcart/common/expiring-map';
 import { isProductSnapshot, PRODUCT_EVENT } from '@limitedcart/common/events/product-events';
 import { NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -48,7 +49,7 @@ export class CatalogService {
    * instead of once per request saves a database round trip on each. An event this process applies drops the entry
    * at once; another replica's copy may lag by up to `cacheMs`.
    */
-  readonly #recent = new Map<string, { entry: CatalogEntry; until: number }>();
+  readonly #recent = new ExpiringMap<string, CatalogEntry>(MAX_CACHED);
 
   constructor(options: CatalogServiceOptions) {
     this.#orm = options.orm;
@@ -81,8 +82,8 @@ export class CatalogService {
     const now = Date.now();
     const missing: string[] = [];
     for (const id of new Set(ids)) {
-      const cached = this.#recent.get(id);
-      if (cached && cached.until > now) found.set(id, cached.entry);
+      const cached = this.#recent.get(id, now);
+      if (cached) found.set(id, cached);
       else missing.push(id);
     }
     if (missing.length === 0) return found;
@@ -93,16 +94,9 @@ export class CatalogService {
     for (const r of rows) {
       const entry = { id: r.id, name: r.name, priceMinor: Number(r.price_minor), currency: r.currency, maxPerCustomer: r.max_per_customer, active: r.active };
       found.set(r.id, entry);
-      if (this.#cacheMs > 0) this.#recent.set(r.id, { entry, until: now + this.#cacheMs });
+      if (this.#cacheMs > 0) this.#recent.set(r.id, entry, now + this.#cacheMs, now);
     }
-    if (this.#recent.size > MAX_CACHED) this.#evictExpired(now);
     return found;
-  }
-
-  #evictExpired(now: number): void {
-    for (const [id, { until }] of this.#recent) if (until <= now) this.#recent.delete(id);
-    // Still too many live ones (a huge catalog browsed at once): start over rather than grow without bound.
-    if (this.#recent.size > MAX_CACHED) this.#recent.clear();
   }
 
   /**
