@@ -106,7 +106,9 @@ describe('payOrder with the test cards', () => {
     const logged = lines.join('\n');
     for (const text of [stored, logged]) {
       expect(text).not.toMatch(/4242424242424242|4000000000000077|4000 0000 0000 0077|4000000000003220|4000000000000002/);
-      expect(text).not.toMatch(/"cvc"|4821/);
+      // The cvc as a value of its own; not inside the random hex of ids and fingerprints, where "4821" turns up by
+      // chance (~2 % of runs failed on a SHA-256 request_fingerprint containing it).
+      expect(text).not.toMatch(/"cvc"|(?<![0-9a-f])4821(?![0-9a-f])/i);
     }
     expect(logged).toMatch(/"last4":"0077"/);
   });
