@@ -61,6 +61,7 @@ async function cleanup(): Promise<void> {
 
 try {
   const products = Array.from({ length: 10 }, () => randomUUID());
+  await (gates[0] as AdmissionGate).restoreOrders([]); // a gate with its data: nothing to restore
   // Enough tokens that every admission succeeds: the full check-and-take path, not the early rejection.
   await Promise.all(products.map((p) => (gates[0] as AdmissionGate).setStock(p, N)));
   const customers = Array.from({ length: Math.ceil(N / 2) }, () => randomUUID());

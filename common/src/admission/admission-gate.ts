@@ -50,27 +50,36 @@ export class AdmissionGate {
     this.keys = new AdmissionKeys(basePrefix);
   }
 
-  /** Checks every line, then takes stock tokens and allowances for all of them, or nothing. Idempotent per orderId. */
-  async admit(request: AdmissionRequest): Promise<AdmissionResult> {
+  /**
+   * Checks every line, then takes stock tokens and allowances for all of them, or nothing, in one script call.
+   * Idempotent per orderId: an id admitted before (even if its order has ended) is answered `earlier`. A gate that
+   * lost its data answers `GATE_UNREADY` unless the caller says it found no earlier order in PostgreSQL.
+   */
+  async admit(request: AdmissionRequest, opts: { earlierOrderChecked?: boolean } = {}): Promise<AdmissionResult> {
     assertId('orderId', request.orderId);
     assertId('customerId', request.customerId);
     const lines = mergeLines(request.lines);
-    const keys = [this.keys.order(request.orderId)];
-    const args: (string | number)[] = [request.customerId];
+    const keys = [this.keys.order(request.orderId), this.keys.ready()];
+    const args: (string | number)[] = [request.customerId, opts.earlierOrderChecked ? '1' : '0'];
     for (const line of lines) {
       keys.push(this.keys.stock(line.productId), this.keys.taken(line.productId, request.customerId));
       keys.push(this.keys.pending(line.productId));
       args.push(line.productId, line.quantity, line.maxPerCustomer ?? -1);
     }
     const reply = (await admitScript.run(this.#redis, keys, args)) as [number, AdmissionRejection?, string?];
-    if (reply[0] !== 0) return { admitted: true, alreadyHeld: reply[0] === 2 };
+    if (reply[0] === 1 || reply[0] === 2) return { admitted: true, earlier: reply[0] === 2 };
+    if (reply[0] === 3) return { admitted: false, reason: 'GATE_UNREADY' };
     return { admitted: false, reason: reply[1] as AdmissionRejection, productId: reply[2] as string };
   }
 
-  /** Gives back exactly what the order took (tokens and allowance), once. False if nothing was held for it. */
-  async release(orderId: string): Promise<boolean> {
+  /**
+   * Gives back exactly what the order took (tokens and allowance), once; the order id stays known (a tombstone),
+   * so a retry of its request finds the order. `forget` (the order was never recorded): the id is dropped too, and
+   * a retry decides again. False if nothing was held for it.
+   */
+  async release(orderId: string, opts: { forget?: boolean } = {}): Promise<boolean> {
     assertId('orderId', orderId);
-    return (await releaseScript.run(this.#redis, [this.keys.order(orderId)], [this.keys.prefix])) === 1;
+    return (await releaseScript.run(this.#redis, [this.keys.order(orderId)], [this.keys.prefix, opts.forget ? '1' : '0'])) === 1;
   }
 
   /**
@@ -128,13 +137,22 @@ export class AdmissionGate {
   }
 
   /**
-   * Recreates missing records of live orders (with their allowances and pending units) and marks the gate's
-   * data as present. Orders already recorded are skipped, so it is safe to repeat. Returns how many were restored.
+   * Recreates missing records of live orders (with their allowances and pending units) and the tombstones of ended
+   * ones (ids only), then marks the gate's data as present. Orders already recorded are skipped, so it is safe to
+   * repeat. Returns how many live records were restored.
    */
-  async restoreOrders(orders: readonly LiveOrder[]): Promise<number> {
+  async restoreOrders(orders: readonly LiveOrder[], endedOrderIds: readonly string[] = []): Promise<number> {
     let restored = 0;
     for (let start = 0; start < orders.length; start += RESTORE_BATCH) {
       restored += await this.#restoreBatch(orders.slice(start, start + RESTORE_BATCH));
+    }
+    for (let start = 0; start < endedOrderIds.length; start += RESTORE_BATCH) {
+      await Promise.all(
+        endedOrderIds.slice(start, start + RESTORE_BATCH).map((orderId) => {
+          assertId('orderId', orderId);
+          return this.#redis.hsetnx(this.keys.order(orderId), 's', 'ended');
+        }),
+      );
     }
     await this.#redis.set(this.keys.ready(), new Date().toISOString());
     return restored;
@@ -166,8 +184,8 @@ export class AdmissionGate {
    * Full rebuild (start-up, or after Redis lost its data): restore live order records first, so the pending
    * units are known, then set tokens from PostgreSQL's available.
    */
-  async rebuild(source: { stock: StockFigure[]; liveOrders?: LiveOrder[] }): Promise<ReconcileChange[]> {
-    if (source.liveOrders) await this.restoreOrders(source.liveOrders);
+  async rebuild(source: { stock: StockFigure[]; liveOrders?: LiveOrder[]; endedOrderIds?: string[] }): Promise<ReconcileChange[]> {
+    if (source.liveOrders) await this.restoreOrders(source.liveOrders, source.endedOrderIds);
     return this.reconcile(async () => source.stock);
   }
 

@@ -3,46 +3,54 @@
  * a script or to what a key holds must bump ADMISSION_SCRIPTS_VERSION, which moves every key to a new prefix
  * (admission-scripts.spec.ts pins the scripts' hash to the version so a silent change fails the build).
  *
- * Order record (hash): `c` customer id, `s` state `pending` (admitted, not yet held by inventory) or
- * `settled` (held or sold), `l:<productId>` quantity. Counters: stock tokens, pending units per product,
- * taken units per (product, customer). Invariants kept by every script: taken = sum of the customer's records,
- * pending = sum of pending records; a record exists exactly while its units are out of the token pool.
+ * Order record (hash): `c` customer id, `s` state `pending` (admitted, not yet held by inventory), `settled`
+ * (held or sold) or `ended` (released: a tombstone without lines), `l:<productId>` quantity. Counters: stock
+ * tokens, pending units per product, taken units per (product, customer). Invariants kept by every script:
+ * taken = sum of the customer's live records, pending = sum of pending records; a pending or settled record
+ * exists exactly while its units are out of the token pool. A record of any state means "this order id was
+ * admitted once", so a retry is answered from PostgreSQL and a first request never is (a refusal costs one call).
  */
-export const ADMISSION_SCRIPTS_VERSION = 'v1';
+export const ADMISSION_SCRIPTS_VERSION = 'v2';
 
 /**
- * KEYS[1] order record; per line i (0-based): KEYS[2+3i] stock, KEYS[3+3i] taken, KEYS[4+3i] pending.
- * ARGV[1] customer id; per line: ARGV[2+3i] product id, ARGV[3+3i] quantity, ARGV[4+3i] limit (-1 = none).
- * Returns {1} admitted, {2} already admitted (idempotent retry), {0, reason, productId} rejected.
+ * KEYS[1] order record, KEYS[2] ready marker; per line i (0-based): KEYS[3+3i] stock, KEYS[4+3i] taken,
+ * KEYS[5+3i] pending. ARGV[1] customer id, ARGV[2] '1' when the caller has looked in PostgreSQL for an earlier
+ * order with this id (then a gate without its ready marker may decide); per line: ARGV[3+3i] product id,
+ * ARGV[4+3i] quantity, ARGV[5+3i] limit (-1 = none).
+ * Returns {1} admitted, {2} admitted earlier (a record in any state: retry, twin, or ended order), {3} the gate
+ * lost its data (no ready marker) and the caller has not checked PostgreSQL, {0, reason, productId} refused.
  * Checks every line before taking anything; limits are checked before stock for the whole order.
  */
 export const ADMIT_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {2}
 end
-local n = (#KEYS - 1) / 3
+if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[2]) == 0 then
+  return {3}
+end
+local n = (#KEYS - 2) / 3
 for i = 0, n - 1 do
-  local limit = tonumber(ARGV[4 + 3 * i])
+  local limit = tonumber(ARGV[5 + 3 * i])
   if limit >= 0 then
-    local taken = tonumber(redis.call('GET', KEYS[3 + 3 * i]) or '0')
-    if taken + tonumber(ARGV[3 + 3 * i]) > limit then
-      return {0, 'LIMIT_EXCEEDED', ARGV[2 + 3 * i]}
+    local taken = tonumber(redis.call('GET', KEYS[4 + 3 * i]) or '0')
+    if taken + tonumber(ARGV[4 + 3 * i]) > limit then
+      return {0, 'LIMIT_EXCEEDED', ARGV[3 + 3 * i]}
     end
   end
 end
 for i = 0, n - 1 do
-  local stock = tonumber(redis.call('GET', KEYS[2 + 3 * i]) or '-1')
-  if stock < tonumber(ARGV[3 + 3 * i]) then
-    return {0, 'OUT_OF_STOCK', ARGV[2 + 3 * i]}
+  local stock = tonumber(redis.call('GET', KEYS[3 + 3 * i]) or '-1')
+  if stock < tonumber(ARGV[4 + 3 * i]) then
+    return {0, 'OUT_OF_STOCK', ARGV[3 + 3 * i]}
   end
 end
 local record = {'c', ARGV[1], 's', 'pending'}
 for i = 0, n - 1 do
-  local qty = ARGV[3 + 3 * i]
-  redis.call('DECRBY', KEYS[2 + 3 * i], qty)
-  redis.call('INCRBY', KEYS[3 + 3 * i], qty)
+  local qty = ARGV[4 + 3 * i]
+  redis.call('DECRBY', KEYS[3 + 3 * i], qty)
   redis.call('INCRBY', KEYS[4 + 3 * i], qty)
-  record[#record + 1] = 'l:' .. ARGV[2 + 3 * i]
+  redis.call('INCRBY', KEYS[5 + 3 * i], qty)
+  record[#record + 1] = 'l:' .. ARGV[3 + 3 * i]
   record[#record + 1] = qty
 end
 redis.call('HSET', KEYS[1], unpack(record))
@@ -50,12 +58,21 @@ return {1}
 `;
 
 /**
- * KEYS[1] order record. ARGV[1] key prefix. The line keys come from the record, so they are built inside the
- * script (undeclared keys: fine on one Redis node, not on a cluster). Returns 1 if released, 0 if no record.
+ * KEYS[1] order record. ARGV[1] key prefix, ARGV[2] '1' to forget the order id (its order was never recorded, so
+ * a retry must decide again), else the record becomes an `ended` tombstone. The line keys come from the record,
+ * so they are built inside the script (undeclared keys: fine on one Redis node, not on a cluster).
+ * Returns 1 if released, 0 if nothing was held (no record, or a tombstone).
  */
 export const RELEASE_LUA = `
 local h = redis.call('HGETALL', KEYS[1])
+local forget = ARGV[2] == '1'
 if #h == 0 then
+  return 0
+end
+if redis.call('HGET', KEYS[1], 's') == 'ended' then
+  if forget then
+    redis.call('DEL', KEYS[1])
+  end
   return 0
 end
 local customer, state = '', ''
@@ -86,6 +103,9 @@ for _, line in ipairs(lines) do
   end
 end
 redis.call('DEL', KEYS[1])
+if not forget then
+  redis.call('HSET', KEYS[1], 's', 'ended')
+end
 return 1
 `;
 

@@ -16,9 +16,11 @@ export interface AdmissionRequest {
 }
 
 export type AdmissionResult =
-  /** `alreadyHeld`: the order id was admitted before (a retry or a concurrent twin); nothing more was taken. */
-  | { admitted: true; alreadyHeld: boolean }
-  | { admitted: false; reason: AdmissionRejection; productId: string };
+  /** `earlier`: the order id was admitted before (a retry, a concurrent twin, or an order since ended); nothing was taken now. */
+  | { admitted: true; earlier: boolean }
+  | { admitted: false; reason: AdmissionRejection; productId: string }
+  /** Redis lost the gate's data and the records are not restored yet: look for the order in PostgreSQL, then ask again. */
+  | { admitted: false; reason: 'GATE_UNREADY' };
 
 /** A product's stock as PostgreSQL (inventory) records it: units available to reserve. */
 export interface StockFigure {

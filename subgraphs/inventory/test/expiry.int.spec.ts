@@ -26,6 +26,7 @@ const sweeper = (batchSize: number) => new HoldExpirySweeper({ orm: db.orm, gate
 beforeAll(async () => {
   db = await openTestDb(uniquePrefix('inv_expiry'));
   g = openTestGate('inv_expiry');
+  await g.gate.restoreOrders([]); // a gate with its data: nothing to restore
   holds = new HoldService({ orm: db.orm, gate: g.gate, logger: silentLogger, topic, paymentWindowSeconds: 600 });
 });
 

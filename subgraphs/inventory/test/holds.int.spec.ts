@@ -24,6 +24,7 @@ const topic = inventoryTopic('t.');
 beforeAll(async () => {
   db = await openTestDb(uniquePrefix('inv_holds'), 40);
   g = openTestGate('inv_holds');
+  await g.gate.restoreOrders([]); // a gate with its data: nothing to restore
   holds = new HoldService({ orm: db.orm, gate: g.gate, logger: silentLogger, topic, paymentWindowSeconds: 600 });
 });
 
@@ -94,7 +95,7 @@ describe('holds under concurrency', () => {
     await g.gate.setStock(productId, 3);
     const orderId = randomUUID();
     const customerId = randomUUID();
-    expect(await g.gate.admit({ orderId, customerId, lines: [{ productId, quantity: 2, maxPerCustomer: null }] })).toEqual({ admitted: true, alreadyHeld: false });
+    expect(await g.gate.admit({ orderId, customerId, lines: [{ productId, quantity: 2, maxPerCustomer: null }] })).toEqual({ admitted: true, earlier: false });
     expect(await g.gate.pending(productId)).toBe(2);
     const before = Date.now();
     const outcome = await holds.place(orderPlaced(orderId, customerId, [{ productId, quantity: 2 }]));

@@ -18,6 +18,7 @@ import { OrderPlacementService } from '../src/services/order-placement.service.t
 import { OrderSagaService } from '../src/services/order-saga.service.ts';
 import { OrderTransitions } from '../src/services/order-transitions.ts';
 import { OrderService } from '../src/services/order.service.ts';
+import { restoreGateIfLost } from '../src/services/gate-restore.ts';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,6 +57,7 @@ export async function openHarness(label: string, cartTtlSeconds = 3600): Promise
   const catalog = new CatalogService({ orm, logger: silentLogger, arrivalWaitMs: 100 });
   const cart = new CartService({ redis, catalog, redisPrefix, ttlSeconds: cartTtlSeconds, storeCurrency: 'USD' });
   const transitions = new OrderTransitions({ topic, logger: silentLogger });
+  await restoreGateIfLost(orm, gate, silentLogger); // as orders does at start: a new gate is marked as having its data
   return {
     orm,
     redis,

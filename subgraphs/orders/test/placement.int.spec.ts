@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctxOf, eventsOf, openHarness, seedProduct, type OrdersHarness } from './orders-harness.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { restoreGateIfLost } from '../src/services/gate-restore.ts';
+import { ctxOf, eventsOf, openHarness, sagaEvent, seedProduct, silentLogger, type OrdersHarness } from './orders-harness.ts';
 
 let h: OrdersHarness;
 beforeAll(async () => {
@@ -141,5 +142,64 @@ describe('placeOrder', () => {
     expect((await h.cart.view(customer)).items).toEqual([]);
     const retry = await h.placement.place(ctxOf(customer), customer, { idempotencyKey: 'cart' });
     expect(retry.order?.id).toBe(res.order!.id);
+  });
+
+  it('refuses OUT_OF_STOCK and LIMIT_EXCEEDED with one Redis call and no database statement', async () => {
+    const customer = randomUUID();
+    const scarce = await seedProduct(h, { maxPerCustomer: 1 }, 1);
+    const first = await h.placement.place(ctxOf(customer), customer, { items: [{ productId: scarce.id, quantity: 1 }], idempotencyKey: 'mine' });
+    expect(first.order?.status).toBe('PENDING');
+    const statements = vi.spyOn(h.orm.driver, 'execute');
+    try {
+      const other = randomUUID();
+      const sold = await h.placement.place(ctxOf(other), other, { items: [{ productId: scarce.id, quantity: 1 }], idempotencyKey: 'k' });
+      expect(sold.userErrors).toMatchObject([{ code: 'OUT_OF_STOCK' }]);
+      const limited = await h.placement.place(ctxOf(customer), customer, { items: [{ productId: scarce.id, quantity: 1 }], idempotencyKey: 'again' });
+      expect(limited.userErrors).toMatchObject([{ code: 'LIMIT_EXCEEDED' }]);
+      expect(statements).not.toHaveBeenCalled();
+      // A retry of the admitted order is looked up: the gate knows its id.
+      const retry = await h.placement.place(ctxOf(customer), customer, { items: [{ productId: scarce.id, quantity: 1 }], idempotencyKey: 'mine' });
+      expect(retry.order?.id).toBe(first.order!.id);
+      expect(statements).toHaveBeenCalled();
+    } finally {
+      statements.mockRestore();
+    }
+  });
+
+  it('a key keeps its order after the order ended and its tokens went back', async () => {
+    const customer = randomUUID();
+    const p = await seedProduct(h, {}, 1);
+    const input = { items: [{ productId: p.id, quantity: 1 }], idempotencyKey: 'ended' };
+    const first = await h.placement.place(ctxOf(customer), customer, input);
+    await h.saga.handle(sagaEvent('StockRejected', { orderId: first.order!.id, reason: 'test' }));
+    expect(await h.gate.tokens(p.id)).toBe(1);
+    const retry = await h.placement.place(ctxOf(customer), customer, input);
+    expect(retry.order).toMatchObject({ id: first.order!.id, status: 'REJECTED' });
+    expect(await h.gate.tokens(p.id)).toBe(1);
+    expect(await count('select count(*) as n from orders where customer_id = ?', [customer])).toBe(1);
+  });
+
+  it('exactly once across Redis losing its data: the same request after a flush returns the same order', async () => {
+    const customer = randomUUID();
+    const p = await seedProduct(h, {}, 5);
+    const input = { items: [{ productId: p.id, quantity: 1 }], idempotencyKey: 'flushed' };
+    const first = await h.placement.place(ctxOf(customer), customer, input);
+    const flush = async () => {
+      const keys = await h.redis.keys(`${h.gate.keys.prefix}*`);
+      if (keys.length) await h.redis.del(...keys);
+      await h.gate.setStock(p.id, 4); // inventory's reconcile brings the stock back; the order records are orders' to restore
+    };
+    await flush();
+    // The gate lost its data and is not restored: PostgreSQL answers.
+    const afterFlush = await Promise.all([h.placement.place(ctxOf(customer), customer, input), h.placement.place(ctxOf(customer), customer, input)]);
+    expect(afterFlush.map((r) => r.order?.id)).toEqual([first.order!.id, first.order!.id]);
+    expect(await h.gate.tokens(p.id)).toBe(4);
+    // Restored (ids of every order): the gate itself knows the key again.
+    await flush();
+    await restoreGateIfLost(h.orm, h.gate, silentLogger);
+    const restored = await h.placement.place(ctxOf(customer), customer, input);
+    expect(restored.order?.id).toBe(first.order!.id);
+    expect(await h.gate.tokens(p.id)).toBe(4);
+    expect(await count('select count(*) as n from orders where customer_id = ?', [customer])).toBe(1);
   });
 });

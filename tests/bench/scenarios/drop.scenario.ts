@@ -130,6 +130,7 @@ async function luaBaseline(ctx: BenchContext, n: number) {
   const gate = new AdmissionGate(redis, prefix);
   try {
     const productId = randomUUID();
+    await gate.restoreOrders([]); // a gate with its data: nothing to restore
     await gate.setStock(productId, ctx.settings.units);
     let admitted = 0;
     const { ms, latencies } = await runConcurrent(n, ctx.settings.dropConnections, async (i) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdmissionGate } from '../admission-gate.ts';
 import type { AdmissionResult, LiveOrder } from '../admission-types.ts';
 import { deletePrefix, REDIS_URL, testRedis, uniquePrefix } from './redis-test-helpers.ts';
@@ -17,6 +17,10 @@ const base = uniquePrefix('race');
 const gates = clients.map((client) => new AdmissionGate(client, base));
 const gate = gates[0] as AdmissionGate;
 const redis = clients[0] as Redis;
+
+beforeAll(async () => {
+  await gate.restoreOrders([]); // a gate with its data: nothing to restore
+});
 
 afterAll(async () => {
   await deletePrefix(redis, base);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdmissionGate } from '../admission-gate.ts';
 import { deletePrefix, testRedis, uniquePrefix } from './redis-test-helpers.ts';
 
@@ -7,6 +7,10 @@ const redis = testRedis();
 const base = uniquePrefix('gate');
 const gate = new AdmissionGate(redis, base);
 const id = () => randomUUID();
+
+beforeAll(async () => {
+  await gate.restoreOrders([]); // a gate with its data: nothing to restore
+});
 
 afterAll(async () => {
   await deletePrefix(redis, base);
@@ -24,8 +28,8 @@ describe('AdmissionGate.admit', () => {
   });
 
   it('keeps keys under the versioned prefix', () => {
-    expect(gate.keys.prefix).toBe(`${base}gate:v1:`);
-    expect(gate.keys.stock(a)).toBe(`${base}gate:v1:stock:${a}`);
+    expect(gate.keys.prefix).toBe(`${base}gate:v2:`);
+    expect(gate.keys.stock(a)).toBe(`${base}gate:v2:stock:${a}`);
   });
 
   it('takes stock, allowance and pending for every line of an admitted order', async () => {
@@ -38,7 +42,7 @@ describe('AdmissionGate.admit', () => {
         { productId: b, quantity: 1, maxPerCustomer: null },
       ],
     });
-    expect(result).toEqual({ admitted: true, alreadyHeld: false });
+    expect(result).toEqual({ admitted: true, earlier: false });
     expect(await gate.tokens(a)).toBe(3);
     expect(await gate.tokens(b)).toBe(0);
     expect(await gate.taken(a, customer)).toBe(2);
@@ -148,7 +152,7 @@ describe('AdmissionGate.admit', () => {
     const results = await Promise.all([gate.admit(request), gate.admit(request), gate.admit(request)]);
     expect(results.map((r) => r.admitted)).toEqual([true, true, true]);
     // Exactly one of the three took the tokens; the others found the order already admitted.
-    expect(results.filter((r) => r.admitted && !r.alreadyHeld)).toHaveLength(1);
+    expect(results.filter((r) => r.admitted && !r.earlier)).toHaveLength(1);
     expect(await gate.tokens(a)).toBe(3);
     expect(await gate.taken(a, customer)).toBe(2);
     expect(await gate.pending(a)).toBe(2);
@@ -227,7 +231,7 @@ describe('AdmissionGate.release and settle', () => {
     // A retried admit of a settled order does not take again.
     expect(
       await gate.admit({ orderId, customerId: customer, lines: [{ productId: a, quantity: 3, maxPerCustomer: 5 }] }),
-    ).toEqual({ admitted: true, alreadyHeld: true });
+    ).toEqual({ admitted: true, earlier: true });
     expect(await gate.tokens(a)).toBe(7);
 
     expect(await gate.release(orderId)).toBe(true);
@@ -283,5 +287,57 @@ describe('AdmissionGate stock', () => {
     });
     // Without the fence this would be 10 - 0 = 10: four tokens too many.
     expect(changes).toEqual([{ productId: a, before: 6, after: 6 }]);
+  });
+});
+
+describe('AdmissionGate order ids it has seen', () => {
+  it('remembers a released order id, so a retry is answered as earlier and takes nothing', async () => {
+    const a = id();
+    await gate.setStock(a, 1);
+    const customer = id();
+    const orderId = id();
+    const request = { orderId, customerId: customer, lines: [{ productId: a, quantity: 1, maxPerCustomer: 1 }] };
+    expect(await gate.admit(request)).toEqual({ admitted: true, earlier: false });
+    expect(await gate.release(orderId)).toBe(true);
+    expect(await gate.tokens(a)).toBe(1);
+    // The order ended (expired, cancelled, rejected): its key still names it, it does not become a new order.
+    expect(await gate.admit(request)).toEqual({ admitted: true, earlier: true });
+    expect(await gate.tokens(a)).toBe(1);
+    expect(await gate.taken(a, customer)).toBe(0);
+    expect(await gate.settle(orderId)).toBe(false);
+    expect(await gate.release(orderId)).toBe(false);
+    expect(await gate.tokens(a)).toBe(1);
+  });
+
+  it('forgets an order id that was never recorded, so its retry decides again', async () => {
+    const a = id();
+    await gate.setStock(a, 1);
+    const request = { orderId: id(), customerId: id(), lines: [{ productId: a, quantity: 1, maxPerCustomer: null }] };
+    expect(await gate.admit(request)).toEqual({ admitted: true, earlier: false });
+    expect(await gate.release(request.orderId, { forget: true })).toBe(true);
+    expect(await gate.admit(request)).toEqual({ admitted: true, earlier: false });
+    expect(await gate.tokens(a)).toBe(0);
+  });
+
+  it('refuses to decide on a gate that lost its data unless PostgreSQL was checked, and restores tombstones', async () => {
+    const lost = new AdmissionGate(redis, uniquePrefix('gate-lost'));
+    try {
+      const a = id();
+      await lost.setStock(a, 2);
+      const request = { orderId: id(), customerId: id(), lines: [{ productId: a, quantity: 1, maxPerCustomer: null }] };
+      expect(await lost.admit(request)).toEqual({ admitted: false, reason: 'GATE_UNREADY' });
+      expect(await lost.tokens(a)).toBe(2);
+      expect(await lost.admit(request, { earlierOrderChecked: true })).toEqual({ admitted: true, earlier: false });
+      expect(await lost.tokens(a)).toBe(1);
+
+      // Restored from PostgreSQL: an ended order's id comes back as a tombstone, and the gate decides alone again.
+      const ended = id();
+      await lost.restoreOrders([], [ended]);
+      expect(await lost.admit({ ...request, orderId: ended })).toEqual({ admitted: true, earlier: true });
+      expect(await lost.admit({ ...request, orderId: id() })).toEqual({ admitted: true, earlier: false });
+      expect(await lost.tokens(a)).toBe(0);
+    } finally {
+      await deletePrefix(redis, lost.keys.prefix);
+    }
   });
 });

@@ -4,8 +4,9 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { LIVE_STATUSES } from './order-status.ts';
 
 /**
- * Orders own the gate's order records (allowances per customer, units admitted but not yet held). When Redis lost
- * them (or never had them), they are rebuilt from PostgreSQL, the record, before orders admits anything.
+ * Orders own the gate's order records (allowances per customer, units admitted but not yet held, and the ids of every
+ * order ever admitted). When Redis lost them (or never had them), they are rebuilt from PostgreSQL, the record; until
+ * then placeOrder looks in PostgreSQL for an earlier order before the gate decides.
  */
 export async function restoreGateIfLost(orm: MikroORM, gate: AdmissionGate, logger: Logger): Promise<number | null> {
   if (await gate.hasState()) return null;
@@ -21,7 +22,9 @@ export async function restoreGateIfLost(orm: MikroORM, gate: AdmissionGate, logg
     order.lines.push({ productId: r.product_id, quantity: r.quantity });
     orders.set(r.id, order);
   }
-  const restored = await gate.restoreOrders([...orders.values()]);
-  logger.info({ liveOrders: orders.size, restored }, 'admission gate records restored from PostgreSQL');
+  // Ended orders leave a tombstone: the gate answers a retry of their key from PostgreSQL, never as a new order.
+  const ended = await orm.em.fork().execute<{ id: string }[]>(`select id from orders where status not in (?)`, [[...LIVE_STATUSES]]);
+  const restored = await gate.restoreOrders([...orders.values()], ended.map((r) => r.id));
+  logger.info({ liveOrders: orders.size, restored, endedOrders: ended.length }, 'admission gate records restored from PostgreSQL');
   return restored;
 }

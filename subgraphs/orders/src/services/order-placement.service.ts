@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { userError, type RequestContext, type UserError } from '@limitedcart/common';
 import type { AdmissionGate } from '@limitedcart/common/admission';
 import type { OutboxRelay } from '@limitedcart/common/messaging';
-import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException, type MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, sellable, type CartLine, type CartService } from './cart.service.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { emitOrderEvents } from './order-events.ts';
@@ -37,10 +37,10 @@ interface PricedLine extends CartLine {
 const fail = (...errors: UserError[]): PlaceOrderResult => ({ order: null, userErrors: errors });
 
 /**
- * placeOrder: validation, the idempotency key, the admission gate's synchronous decision, then the PENDING order,
- * its lines, its first history entry and OrderPlaced in one transaction. Tokens taken by the gate come back if that
- * transaction does not commit. Concurrent requests with one key are told apart by the gate (one order id per key),
- * not by a database lock: a refusal costs one indexed read and one Redis script.
+ * placeOrder: validation, the admission gate's synchronous decision (which also knows whether the idempotency key's
+ * order id was admitted before), then the PENDING order, its lines, its first history entry and OrderPlaced in one
+ * transaction. Tokens taken by the gate come back if that transaction does not commit. Concurrent requests with one
+ * key are told apart by the gate (one order id per key), not by a database lock: a refusal costs one Redis script.
  */
 export class OrderPlacementService {
   readonly #orm: MikroORM;
@@ -68,43 +68,55 @@ export class OrderPlacementService {
     const lines = fromCart ? await this.#cart.lines(customerId) : input.items!;
     const requestHash = hashLines(lines);
     const em = this.#orm.em.fork();
-
-    const earlier = await findByKey(em, customerId, key);
-    if (earlier) return sameRequest(earlier, fromCart, requestHash);
+    // An input error may be a retry of an order placed earlier (its cart since emptied, its product since archived):
+    // that retry gets its order back. Errors are rare, so only they pay for the lookup.
+    const refuse = async (error: UserError): Promise<PlaceOrderResult> => {
+      const earlier = await findByKey(em, customerId, key);
+      return earlier ? sameRequest(earlier, fromCart, requestHash) : fail(error);
+    };
 
     const invalid = validateLines(lines, fromCart);
-    if (invalid) return fail(invalid);
+    if (invalid) return refuse(invalid);
     const products = await this.#catalog.lookup(lines.map((l) => l.productId));
     const priced: PricedLine[] = [];
     for (const [i, line] of lines.entries()) {
       const product = products.get(line.productId);
-      if (!sellable(product)) return fail(userError('NOT_FOUND', 'No such product for sale.', ['input', 'items', String(i), 'productId']));
+      if (!sellable(product)) return refuse(userError('NOT_FOUND', 'No such product for sale.', ['input', 'items', String(i), 'productId']));
       priced.push({ ...line, unitPriceMinor: product.priceMinor, currency: product.currency, maxPerCustomer: product.maxPerCustomer });
     }
     const currency = priced[0]!.currency;
     if (priced.some((l) => l.currency !== currency)) {
-      return fail(userError('INVALID_INPUT', 'Every line of an order must be in one currency.', ['input', 'items']));
+      return refuse(userError('INVALID_INPUT', 'Every line of an order must be in one currency.', ['input', 'items']));
     }
     const totalMinor = priced.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
 
-    // One order id per (customer, key): concurrent duplicates meet in the gate's script, where exactly one takes
-    // the tokens. A refusal needs no transaction, so a sold-out drop answers from Redis after one indexed read.
+    // One order id per (customer, key): the gate remembers every id it ever admitted, so a first request is decided
+    // by one script call (a refusal touches no database), and only a repeated id is looked up in PostgreSQL.
+    // Concurrent duplicates meet in the script, where exactly one takes the tokens.
     const orderId = orderIdFor(customerId, key);
     const deadline = Date.now() + TWIN_WAIT_MS;
+    let earlierOrderChecked = false;
     for (;;) {
-      const admission = await this.#gate.admit({ orderId, customerId, lines: priced });
-      if (!admission.admitted) {
+      const admission = await this.#gate.admit({ orderId, customerId, lines: priced }, { earlierOrderChecked });
+      if (admission.admitted && !admission.earlier) {
+        return this.#record(ctx, em, { orderId, customerId, key, requestHash, priced, currency, totalMinor, fromCart, lines });
+      }
+      if (!admission.admitted && admission.reason !== 'GATE_UNREADY') {
         const i = priced.findIndex((l) => l.productId === admission.productId);
         const field = ['input', 'items', String(Math.max(i, 0)), 'quantity'];
         return admission.reason === 'LIMIT_EXCEEDED'
           ? fail(userError('LIMIT_EXCEEDED', 'This exceeds the per-customer limit of the product, counting your live orders.', field))
           : fail(userError('OUT_OF_STOCK', 'Not enough stock is left for this quantity.', field));
       }
-      if (!admission.alreadyHeld) return this.#record(ctx, em, { orderId, customerId, key, requestHash, priced, currency, totalMinor, fromCart, lines });
-      // A twin request with this key was admitted and is writing its order: answer with that order once it is
-      // committed, or decide again if the twin failed and gave its tokens back.
-      const twin = await findByKey(em, customerId, key);
-      if (twin) return sameRequest(twin, fromCart, requestHash);
+      // Admitted earlier (a retry, or a twin still writing its order), or a gate that lost its data and cannot
+      // tell: PostgreSQL, the record, answers. A twin that failed gives its tokens back and forgets the id, so
+      // the next round decides again.
+      const earlier = await findByKey(em, customerId, key);
+      if (earlier) return sameRequest(earlier, fromCart, requestHash);
+      if (!admission.admitted) {
+        earlierOrderChecked = true;
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`order ${orderId} is admitted but not recorded after ${TWIN_WAIT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, TWIN_POLL_MS));
     }
@@ -141,7 +153,12 @@ export class OrderPlacementService {
         return created;
       });
     } catch (error) {
-      await this.#gate.release(orderId).catch((err: unknown) => ctx.logger.error({ err, orderId }, 'could not give back admission tokens'));
+      // A unique violation: the order exists although the gate had no record of its id (records lost and not all
+      // restored). Give these tokens back, keep the id known, and answer with that order.
+      const duplicate = error instanceof UniqueConstraintViolationException;
+      await this.#gate.release(orderId, { forget: !duplicate }).catch((err: unknown) => ctx.logger.error({ err, orderId }, 'could not give back admission tokens'));
+      const earlier = duplicate ? await findByKey(em, customerId, o.key) : null;
+      if (earlier) return sameRequest(earlier, o.fromCart, o.requestHash);
       throw error;
     }
     this.#relay.notify();
