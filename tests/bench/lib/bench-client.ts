@@ -1,5 +1,6 @@
 // What a benchmark prepares through the public API before it measures (not timed): an admin, products with stock,
-// thousands of registered customers (with progress, since scrypt makes that take a while).
+// and, against a running stack (--url), thousands of registered customers (with progress, since scrypt makes that
+// take a while; an own stack prepares them directly, see prepared-customers.ts).
 import { randomBytes } from 'node:crypto';
 import { operation } from '../../lib/operations.ts';
 import { runConcurrent } from './load.ts';

@@ -1,11 +1,12 @@
 // The stack a benchmark measures: its own (ports 4200–4205, its own databases, topics and Redis prefix, all dropped
 // at the end, and a local Kafka if none answers), or one already running (--url), which it only reads and writes
 // through its public endpoints.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { loadConfig, type Config, type ServiceName } from '../../../common/src/config.ts';
+import { databaseName, loadConfig, type Config, type ServiceName } from '../../../common/src/config.ts';
+import { databaseUrlFor } from '../../../common/src/db/database-url.ts';
 import { ensureKafka } from '../../../infra/kafka/broker.ts';
 import { startStack } from '../../../scripts/lib/stack.ts';
 
@@ -19,7 +20,16 @@ export interface BenchStack {
   admin: { email: string; password: string };
   /** Where this run's stack lives, for the report. */
   describe: string;
+  /** Own stack only: users' database and signing key, so customers can be prepared without the API (prepared-customers.ts). */
+  users?: UsersInternals;
   stop(): Promise<void>;
+}
+
+export interface UsersInternals {
+  databaseUrl: string;
+  /** The Ed25519 private JWK users signs with (its JWT_PRIVATE_JWK). */
+  privateJwk: string;
+  tokenTtlSeconds: number;
 }
 
 export const OWN_PORTS = { GATEWAY_PORT: '4200', USERS_PORT: '4201', PRODUCTS_PORT: '4202', INVENTORY_PORT: '4203', ORDERS_PORT: '4204', PAYMENTS_PORT: '4205' };
@@ -49,6 +59,9 @@ export async function openBenchStack(opts: { url?: string; env?: Record<string, 
     ...OWN_PORTS,
     ADMIN_EMAIL: 'admin@bench.limitedcart.test',
     ADMIN_PASSWORD: 'bench-admin-password',
+    // This run's signing key, known to the bench so it can mint customers' tokens; and tokens that outlive a long run.
+    JWT_PRIVATE_JWK: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
+    JWT_TTL_SECONDS: '3600',
     ...opts.env,
   };
   const config = loadConfig({ ...process.env, ...env });
@@ -74,6 +87,11 @@ export async function openBenchStack(opts: { url?: string; env?: Record<string, 
     pids: () => Object.fromEntries(stack.services.map((s) => [s, stack.pid(s)]).filter(([, pid]) => pid !== undefined)),
     admin: config.admin!,
     describe: `own stack on 127.0.0.1:4200–4205 (prefix ${env.DB_PREFIX})`,
+    users: {
+      databaseUrl: databaseUrlFor(config.databaseUrl, databaseName(config, 'users')),
+      privateJwk: config.jwtPrivateJwk!,
+      tokenTtlSeconds: config.jwtTtlSeconds,
+    },
     async stop() {
       await stack.stop();
       await Promise.all([dropDatabases(config.databaseUrl, env.DB_PREFIX!), dropKeys(config.redisUrl, env.REDIS_PREFIX!), dropTopics(config.kafkaBrokers, env.TOPIC_PREFIX!)]);
