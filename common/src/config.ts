@@ -6,6 +6,7 @@ export type SubgraphName = (typeof SUBGRAPHS)[number];
 export type ServiceName = SubgraphName | 'gateway';
 
 const DEV_WEBHOOK_SECRET = 'whsec_dev_limitedcart_not_for_production';
+const DEV_INTERNAL_AUTH_SECRET = 'internal_dev_limitedcart_not_for_production';
 
 // 0 asks the OS for a free port (tests).
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -50,6 +51,8 @@ const envSchema = z.object({
   CART_TTL_SECONDS: positiveInt.default(3600),
   PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_WEBHOOK_SECRET),
   PAYMENT_PROVIDER_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  /** HMAC key the gateway and the subgraphs share: the gateway's proof that it verified a token (auth/gateway-proof.ts). */
+  INTERNAL_AUTH_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_INTERNAL_AUTH_SECRET),
   STORE_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   /** Access-token lifetime. */
   JWT_TTL_SECONDS: positiveInt.default(900),
@@ -85,6 +88,7 @@ export interface Config {
   cartTtlSeconds: number;
   paymentWebhookSecret: string;
   paymentProviderDelayMs: number;
+  internalAuthSecret: string;
   storeCurrency: string;
   jwtTtlSeconds: number;
   refreshTtlSeconds: number;
@@ -115,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const missing = [];
     if (!e.ADMIN_EMAIL) missing.push('ADMIN_EMAIL', 'ADMIN_PASSWORD');
     if (e.PAYMENT_WEBHOOK_SECRET === DEV_WEBHOOK_SECRET) missing.push('PAYMENT_WEBHOOK_SECRET');
+    if (e.INTERNAL_AUTH_SECRET === DEV_INTERNAL_AUTH_SECRET) missing.push('INTERNAL_AUTH_SECRET');
     if (missing.length) {
       throw new ConfigError(`invalid configuration:\n  ${missing.join(', ')}: required with NODE_ENV=production`);
     }
@@ -151,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cartTtlSeconds: e.CART_TTL_SECONDS,
     paymentWebhookSecret: e.PAYMENT_WEBHOOK_SECRET,
     paymentProviderDelayMs: e.PAYMENT_PROVIDER_DELAY_MS,
+    internalAuthSecret: e.INTERNAL_AUTH_SECRET,
     storeCurrency: e.STORE_CURRENCY,
     jwtTtlSeconds: e.JWT_TTL_SECONDS,
     refreshTtlSeconds: e.REFRESH_TTL_SECONDS,

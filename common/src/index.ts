@@ -6,6 +6,7 @@ export * from './service.ts';
 export * from './redis.ts';
 export * from './auth/tokens.ts';
 export * from './auth/token-verifier.ts';
+export * from './auth/gateway-proof.ts';
 export * from './graphql/errors.ts';
 export * from './graphql/money.ts';
 export * from './graphql/connection.ts';

@@ -127,7 +127,7 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
     routed.set(name, target);
     const client = subgraphClient(target);
     clients.push(client);
-    return new ForwardingDataSource({ url: target, fetcher: client.fetcher });
+    return new ForwardingDataSource({ url: target, fetcher: client.fetcher, internalAuthSecret: config.internalAuthSecret });
   };
 
   async function start(): Promise<{ url: string; port: number }> {

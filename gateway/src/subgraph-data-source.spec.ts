@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GatewayGraphQLRequest } from '@apollo/server-gateway-interface';
+import { gatewayProof } from '@limitedcart/common';
 import { ForwardingDataSource } from './subgraph-data-source.ts';
+
+const SECRET = 'a-secret-of-at-least-16';
 import type { GatewayContext } from './auth/gateway-context.ts';
 
 function source(reply: (url: string, body: string) => Response) {
@@ -10,7 +13,7 @@ function source(reply: (url: string, body: string) => Response) {
     sent.push({ url, body: String(init?.body), headers: init?.headers ?? {} });
     return reply(url, String(init?.body));
   }) as unknown as Fetcher;
-  return { ds: new ForwardingDataSource({ url: 'http://127.0.0.1:1/graphql', fetcher }), sent };
+  return { ds: new ForwardingDataSource({ url: 'http://127.0.0.1:1/graphql', fetcher, internalAuthSecret: SECRET }), sent };
 }
 
 const request = (): GatewayGraphQLRequest =>
@@ -35,5 +38,25 @@ describe('ForwardingDataSource.sendRequest (without a node-fetch Request per cal
   it('refuses a body that is not a JSON object', async () => {
     const { ds } = source(() => new Response('[1,2]', { status: 200, headers: { 'content-type': 'application/json' } }));
     await expect((ds as unknown as Sendable).sendRequest(request(), context)).rejects.toThrow(/Expected JSON response body/);
+  });
+});
+
+describe('ForwardingDataSource.willSendRequest', () => {
+  it("forwards the verified caller's Authorization with the gateway's proof, and the correlation id", () => {
+    const { ds } = source(() => new Response('{}'));
+    const req = request();
+    ds.willSendRequest({ request: req, context } as never);
+    const headers = req.http!.headers;
+    expect(headers.get('authorization')).toBe('Bearer t');
+    expect(headers.get('x-gateway-verified')).toBe(gatewayProof(SECRET, 't'));
+    expect(headers.get('x-correlation-id')).toBe('c-1');
+  });
+
+  it('sends no proof for an anonymous caller', () => {
+    const { ds } = source(() => new Response('{}'));
+    const req = request();
+    ds.willSendRequest({ request: req, context: { correlationId: 'c-2' } } as never);
+    expect(req.http!.headers.get('authorization')).toBeNull();
+    expect(req.http!.headers.get('x-gateway-verified')).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse, GatewayGraphQLRequest } from '@apollo/server-gateway-interface';
 import type { Fetcher, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { CORRELATION_HEADER } from '@limitedcart/common';
+import { CORRELATION_HEADER, GATEWAY_PROOF_HEADER, gatewayProof } from '@limitedcart/common';
 import type { GatewayContext } from './auth/gateway-context.ts';
 
 /** Per subgraph: enough sockets for a drop's burst, bounded so one slow subgraph cannot exhaust file descriptors. */
@@ -65,14 +65,29 @@ export function subgraphClient(url: string, timeoutMs = SUBGRAPH_TIMEOUT_MS): Su
   return { fetcher, close: () => agent.destroy() };
 }
 
-/** Sends each subgraph request with the caller's Authorization (already verified here) and the correlation id. */
+/**
+ * Sends each subgraph request with the caller's Authorization (already verified here), the proof that it was
+ * (gateway-proof.ts), and the correlation id.
+ */
 export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly #internalAuthSecret: string;
+
+  constructor(config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0] & { internalAuthSecret: string }) {
+    const { internalAuthSecret, ...rest } = config;
+    super(rest);
+    this.#internalAuthSecret = internalAuthSecret;
+  }
+
   override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     // Health checks and schema loading carry no request context.
     const context = options.context as Partial<GatewayContext>;
     const headers = options.request.http?.headers;
     if (!headers) return;
-    if (context.authorization) headers.set('authorization', context.authorization);
+    if (context.authorization) {
+      headers.set('authorization', context.authorization);
+      // gatewayContext forwards an Authorization only once its token verified: "Bearer <token>".
+      headers.set(GATEWAY_PROOF_HEADER, gatewayProof(this.#internalAuthSecret, context.authorization.slice('Bearer '.length).trim()));
+    }
     if (context.correlationId) headers.set(CORRELATION_HEADER, context.correlationId);
   }
 }

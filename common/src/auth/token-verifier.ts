@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthUser, Role } from '../context.ts';
 import { ExpiringMap } from '../expiring-map.ts';
 import { unauthenticated } from '../graphql/errors.ts';
@@ -15,6 +15,19 @@ const ROLES = new Set<Role>(['CUSTOMER', 'ADMIN']);
 export const VERIFIED_TOKEN_TTL_MS = 60_000;
 const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
+/**
+ * The caller named by a token's claims, and when the token expires; null when a claim is missing or wrong. jose's
+ * jwtVerify checks the same after the signature; the gateway's proof (gateway-proof.ts) relies on this alone.
+ */
+export function userFromClaims(payload: JWTPayload, nowMs: number): { user: AuthUser; expiresAt: number } | null {
+  const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (payload.iss !== TOKEN_ISSUER || !audience.includes(TOKEN_AUDIENCE)) return null;
+  if (typeof payload.exp !== 'number' || payload.exp * 1000 <= nowMs || typeof payload.iat !== 'number') return null;
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) return null;
+  const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.has(r as Role)) : [];
+  return { user: { id: payload.sub, roles }, expiresAt: payload.exp * 1000 };
+}
+
 function verifierFor(keys: JWTVerifyGetKey): TokenVerifier {
   // A client sends the same token with every request, and one supergraph request reaches the gateway and up to
   // five subgraphs, each checking it: an Ed25519 check costs ~170 µs here (`npm run bench`, order detail). The
@@ -26,8 +39,7 @@ function verifierFor(keys: JWTVerifyGetKey): TokenVerifier {
       const now = Date.now();
       const hit = verified.get(token, now);
       if (hit) return hit;
-      let user: AuthUser;
-      let expiresAt: number;
+      let claims: ReturnType<typeof userFromClaims>;
       try {
         // The algorithm list is fixed: `alg: none` and HMAC-with-the-public-key tricks fail here.
         const { payload } = await jwtVerify(token, keys, {
@@ -36,15 +48,13 @@ function verifierFor(keys: JWTVerifyGetKey): TokenVerifier {
           audience: TOKEN_AUDIENCE,
           requiredClaims: ['sub', 'exp', 'iat'],
         });
-        const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is Role => ROLES.has(r as Role)) : [];
-        if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new Error('no subject');
-        user = { id: payload.sub, roles };
-        expiresAt = payload.exp! * 1000;
+        claims = userFromClaims(payload, now);
       } catch {
-        throw unauthenticated('The access token is invalid or expired.');
+        claims = null;
       }
-      verified.set(token, user, Math.min(expiresAt, now + VERIFIED_TOKEN_TTL_MS), now);
-      return user;
+      if (!claims) throw unauthenticated('The access token is invalid or expired.');
+      verified.set(token, claims.user, Math.min(claims.expiresAt, now + VERIFIED_TOKEN_TTL_MS), now);
+      return claims.user;
     },
   };
 }

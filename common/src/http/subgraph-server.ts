@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
+import { GATEWAY_PROOF_HEADER, vouchedUser } from '../auth/gateway-proof.ts';
 import { bearerToken } from '../auth/token-verifier.ts';
 import type { Config } from '../config.ts';
 import type { RequestContext } from '../context.ts';
@@ -33,12 +34,15 @@ export interface SubgraphServer {
   stop(): Promise<void>;
 }
 
-/** Builds the request context: correlation id from the gateway, user from a re-verified token (defense in depth). */
-export async function requestContext(req: IncomingMessage, verifier: TokenVerifier, logger: Logger): Promise<RequestContext> {
+/**
+ * Builds the request context: correlation id from the gateway, user from the token (defense in depth: its claims
+ * under the gateway's proof that it checked the signature, else the signature checked here).
+ */
+export async function requestContext(req: IncomingMessage, verifier: TokenVerifier, logger: Logger, internalAuthSecret: string): Promise<RequestContext> {
   const correlationId = String(req.headers[CORRELATION_HEADER]);
   const authorization = req.headers.authorization;
   const token = bearerToken(authorization);
-  const user = token ? await verifier.verify(token) : null;
+  const user = token ? (vouchedUser(internalAuthSecret, token, req.headers[GATEWAY_PROOF_HEADER]) ?? (await verifier.verify(token))) : null;
   // The logger's mixin already stamps the correlation id on every line written inside this request.
   return { correlationId, user, authorization, logger };
 }
@@ -72,7 +76,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  graphql = apolloHandler(apollo, (req) => requestContext(req, options.verifier, logger));
+  graphql = apolloHandler(apollo, (req) => requestContext(req, options.verifier, logger, config.internalAuthSecret));
   const port = await listen(server, options.port, config.host);
   logger.info({ port }, `${options.name} subgraph listening on http://${config.host}:${port}/graphql`);
   return {
