@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
@@ -127,7 +127,7 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
     routed.set(name, target);
     const client = subgraphClient(target);
     clients.push(client);
-    return new ForwardingDataSource({ url: target, fetcher: client.fetcher, internalAuthSecret: config.internalAuthSecret });
+    return new ForwardingDataSource({ client, internalAuthSecret: config.internalAuthSecret });
   };
 
   async function start(): Promise<{ url: string; port: number }> {
@@ -174,6 +174,8 @@ export function createGateway(config: Config, logger: Logger, opts: GatewayOptio
       plugins: [
         // armor's plugins only read the request's source and errors, never the context.
         ...(armor.plugins as ApolloServerPlugin<GatewayContext>[]),
+        // No subgraph sends cache hints: no cache policy to compute per request.
+        ApolloServerPluginCacheControlDisabled(),
         config.production
           ? ApolloServerPluginLandingPageDisabled()
           : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),

@@ -37,13 +37,13 @@ describe('subgraph client', () => {
     const client: SubgraphClient = subgraphClient(server.url);
     cleanups.push(() => client.close(), server.close);
     const requests = Array.from({ length: SUBGRAPH_MAX_SOCKETS * 2 }, () =>
-      client.fetcher(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json()),
+      client.post('{}', { 'content-type': 'application/json' }).then((r) => JSON.parse(r.body) as unknown),
     );
     await Promise.all(requests);
     expect(server.peak()).toBeLessThanOrEqual(SUBGRAPH_MAX_SOCKETS);
     // A second burst rides the pooled sockets instead of opening new ones.
     const before = server.connections();
-    await Promise.all(Array.from({ length: 16 }, () => client.fetcher(server.url, { method: 'POST', body: '{}' })));
+    await Promise.all(Array.from({ length: 16 }, () => client.post('{}', {})));
     expect(server.connections()).toBe(before);
   });
 
@@ -52,7 +52,7 @@ describe('subgraph client', () => {
     const client = subgraphClient(server.url, 200);
     cleanups.push(() => client.close(), server.close);
     const started = Date.now();
-    await expect(client.fetcher(server.url, { method: 'POST', body: '{}' })).rejects.toThrow(/timed out after 200 ms/);
+    await expect(client.post('{}', {})).rejects.toThrow(/timed out after 200 ms/);
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 });

@@ -1,7 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { TokenVerifier } from '../auth/token-verifier.ts';
 import { GATEWAY_PROOF_HEADER, vouchedUser } from '../auth/gateway-proof.ts';
@@ -73,7 +77,14 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     // runMain owns SIGINT/SIGTERM: Apollo's own handlers would cut the graceful stop short.
     stopOnTerminationSignals: false,
     logger,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: server }),
+      ApolloServerPluginLandingPageDisabled(),
+      // No field carries cache hints and the gateway asks for no traces: without them Apollo does not wrap every
+      // resolver in per-field hooks.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
   });
   await apollo.start();
   graphql = apolloHandler(apollo, (req) => requestContext(req, options.verifier, logger, config.internalAuthSecret));
