@@ -22,6 +22,11 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Idle poll interval (default 50 ms): the worst-case delay between a commit and its publication. */
   pollIntervalMs?: number;
+  /**
+   * How long a `notify()` waits before publishing (default 3 ms), so the commits of a busy moment go out as one
+   * batch: one transaction and one produce request instead of one per commit.
+   */
+  lingerMs?: number;
   /** Backoff after a failed publish: from `initialBackoffMs` doubling up to `maxBackoffMs` (100 ms / 5 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -49,6 +54,8 @@ export class OutboxRelay {
   readonly #logger: Logger;
   readonly #batchSize: number;
   readonly #pollIntervalMs: number;
+  readonly #lingerMs: number;
+  #linger: NodeJS.Timeout | undefined;
   readonly #initialBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #retentionMs: number;
@@ -69,7 +76,9 @@ export class OutboxRelay {
     this.#bus = options.bus;
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#batchSize = options.batchSize ?? 200;
+    if (!Number.isSafeInteger(this.#batchSize) || this.#batchSize < 1) throw new TypeError('batchSize must be a positive integer');
     this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#lingerMs = options.lingerMs ?? 3;
     this.#initialBackoffMs = options.initialBackoffMs ?? 100;
     this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
     this.#retentionMs = options.retentionMs ?? 3_600_000;
@@ -91,10 +100,14 @@ export class OutboxRelay {
     this.#loop = this.#run();
   }
 
-  /** Wakes the relay now (e.g. right after a commit); cheap, callable any time. */
+  /** Wakes the relay within `lingerMs` (e.g. right after a commit); cheap, callable any time. */
   notify(): void {
     this.#dirty = true;
-    this.#wake?.();
+    if (!this.#wake || this.#linger) return;
+    this.#linger = setTimeout(() => {
+      this.#linger = undefined;
+      this.#wake?.();
+    }, this.#lingerMs);
   }
 
   /** Publishes everything committed so far; resolves when the outbox is drained (or after `timeoutMs`). */
@@ -119,6 +132,8 @@ export class OutboxRelay {
     if (!this.#running) return;
     this.#running = false;
     this.#stopSignal.abort();
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
     this.#wake?.();
     await this.#loop;
     const drained = await this.flush();
@@ -181,17 +196,17 @@ export class OutboxRelay {
       // The idle path, 20 times a second: one index probe, no transaction, no lock.
       const pending = await client.query(`select 1 from ${OUTBOX_TABLE} where published_at is null limit 1`);
       if (pending.rows.length === 0) return 'empty';
-      await client.query('begin');
+      // One round trip: the transaction, its lock (a one-time filter: no rows unless this relay holds it) and the batch.
       inTransaction = true;
-      const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as ok', [RELAY_LOCK_KEY]);
-      if (!lock.rows[0]?.ok) {
+      const [, batch] = (await client.query(
+        `begin; select seq, topic, envelope from ${OUTBOX_TABLE}
+          where pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) and published_at is null order by seq limit ${this.#batchSize}`,
+      )) as unknown as [unknown, { rows: OutboxRow[] }];
+      const rows = batch.rows;
+      if (rows.length === 0) {
         await client.query('rollback');
-        return 'locked';
+        return 'locked'; // another relay holds the lock, or it just published what the probe saw
       }
-      const { rows } = await client.query<OutboxRow>(
-        `select seq, topic, envelope from ${OUTBOX_TABLE} where published_at is null order by seq limit $1`,
-        [this.#batchSize],
-      );
       // One publish per topic, in seq order within it (per-key order is all Kafka keeps anyway).
       const byTopic = new Map<string, EventEnvelope[]>();
       for (const row of rows) {
@@ -200,12 +215,8 @@ export class OutboxRelay {
         byTopic.set(row.topic, list);
       }
       for (const [topic, envelopes] of byTopic) await this.#bus.publish(topic, envelopes);
-      if (rows.length > 0) {
-        await client.query(`update ${OUTBOX_TABLE} set published_at = now() where seq = any($1::bigint[])`, [
-          rows.map((r) => r.seq),
-        ]);
-      }
-      await client.query('commit');
+      // seq values are bigints read from the table, safe as literals: the update and the commit in one round trip.
+      await client.query(`update ${OUTBOX_TABLE} set published_at = now() where seq = any('{${rows.map((r) => r.seq).join(',')}}'::bigint[]); commit`);
       this.#published += rows.length;
       return rows.length === 0 ? 'empty' : rows.length < this.#batchSize ? 'partial' : 'full';
     } catch (err) {
