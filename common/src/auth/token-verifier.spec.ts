@@ -1,3 +1,4 @@
+import { KeyObject, sign as nodeSign } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { bearerToken, localTokenVerifier } from './token-verifier.ts';
@@ -33,6 +34,23 @@ describe('token verifier', async () => {
     const expired = await sign(mine.privateKey, 'k1', { roles: [] }, Math.floor(Date.now() / 1000) - 10);
     const foreignToken = await sign(foreign.privateKey, 'k1');
     for (const token of [tampered, none, expired, foreignToken, 'not-a-jwt']) {
+      expect(await code(verifier.verify(token))).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('rejects a good signature over wrong claims or an unexpected header', async () => {
+    const wrongIssuer = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setSubject('user-1').setIssuer('elsewhere').setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
+    const wrongAudience = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience('other').setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
+    const notYet = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setNotBefore('10m').setExpirationTime('15m').sign(mine.privateKey);
+    const noSubject = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
+    // A `crit` extension we do not understand, validly signed (jose itself refuses to sign one).
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${b64({ alg: 'EdDSA', kid: 'k1', crit: ['x-policy'], 'x-policy': 1 })}.${b64({ sub: 'user-1', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 600, roles: [] })}`;
+    const critical = `${input}.${nodeSign(null, Buffer.from(input), KeyObject.from(mine.privateKey)).toString('base64url')}`;
+    // HS256 keyed with the public key's bytes: the classic algorithm-confusion forgery.
+    const hmac = await new SignJWT({ roles: ['ADMIN'] }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(new TextEncoder().encode(JSON.stringify(mine.jwk)));
+    for (const token of [wrongIssuer, wrongAudience, notYet, noSubject, critical, hmac, 'a.b', 'a.b.c.d']) {
       expect(await code(verifier.verify(token))).toBe('UNAUTHENTICATED');
     }
   });
