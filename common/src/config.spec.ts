@@ -55,10 +55,12 @@ describe('loadConfig', () => {
     }
   });
 
-  it('requires the admin account and a real webhook secret in production', () => {
+  it('requires the admin account, a real webhook secret and a real internal auth secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/ADMIN_EMAIL/);
     expect(() => loadConfig({ NODE_ENV: 'production', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: '12345678' })).toThrow(/PAYMENT_WEBHOOK_SECRET/);
-    const config = loadConfig({ NODE_ENV: 'production', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: '12345678', PAYMENT_WEBHOOK_SECRET: 'a-real-secret-of-length' });
+    const admin = { NODE_ENV: 'production', ADMIN_EMAIL: 'a@b.co', ADMIN_PASSWORD: '12345678', PAYMENT_WEBHOOK_SECRET: 'a-real-secret-of-length' };
+    expect(() => loadConfig(admin)).toThrow(/INTERNAL_AUTH_SECRET/);
+    const config = loadConfig({ ...admin, INTERNAL_AUTH_SECRET: 'another-real-secret' });
     expect(config.production).toBe(true);
   });
 

@@ -208,6 +208,7 @@ describe('gateway in production', () => {
       ADMIN_EMAIL: 'admin@example.com',
       ADMIN_PASSWORD: 'not-a-real-password',
       PAYMENT_WEBHOOK_SECRET: 'whsec_gateway_test_only_secret',
+      INTERNAL_AUTH_SECRET: 'internal_gateway_test_only_secret',
     });
   }, 30_000);
 
