@@ -19,6 +19,8 @@ export interface PgClient {
 
 export interface PgPool {
   connect(): Promise<PgClient>;
+  /** One statement on any pooled connection; with `name`, prepared once per connection (planned once). */
+  query<R = Record<string, unknown>>(config: { name?: string; text: string; values?: unknown[] }): Promise<PgQueryResult<R>>;
 }
 
 /** The `pg` Pool behind an ORM's connection: for session-scoped work (advisory locks, LISTEN). */

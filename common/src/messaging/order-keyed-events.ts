@@ -17,10 +17,17 @@ export async function queueOrderEvents(
   tx: SqlEntityManager,
   topic: string,
   aggregateType: string,
-  events: readonly { type: string; payload: { orderId: string }; causedBy?: Cause }[],
+  events: readonly OrderKeyedEvent[],
   causedBy?: Cause,
 ): Promise<void> {
-  const envelopes = events.map((e) => {
+  await addToOutbox(tx, topic, orderEnvelopes(aggregateType, events, causedBy));
+}
+
+type OrderKeyedEvent = { type: string; payload: { orderId: string }; causedBy?: Cause };
+
+/** The envelopes of events about orders (aggregate id = payload.orderId), for queueOrderEvents or a single-statement write. */
+export function orderEnvelopes(aggregateType: string, events: readonly OrderKeyedEvent[], causedBy?: Cause): EventEnvelope[] {
+  return events.map((e) => {
     const cause = e.causedBy ?? causedBy;
     return createEnvelope({
       type: e.type,
@@ -30,5 +37,4 @@ export async function queueOrderEvents(
       ...(cause ? { causedBy: cause } : {}),
     });
   });
-  await addToOutbox(tx, topic, envelopes);
 }

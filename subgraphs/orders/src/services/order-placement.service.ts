@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { userError, type RequestContext, type UserError } from '@limitedcart/common';
 import type { AdmissionGate } from '@limitedcart/common/admission';
-import type { OutboxRelay } from '@limitedcart/common/messaging';
-import { UniqueConstraintViolationException, type MikroORM, type SqlEntityManager } from '@mikro-orm/postgresql';
+import { ORDER_AGGREGATE } from '@limitedcart/common/events/order-events';
+import { pgPoolOf, type PgPool } from '@limitedcart/common/db';
+import { orderEnvelopes, outboxArrays, outboxInsertFromArrays, type OutboxRelay } from '@limitedcart/common/messaging';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, sellable, type CartLine, type CartService } from './cart.service.ts';
 import type { CatalogService } from './catalog.service.ts';
-import { emitOrderEvents } from './order-events.ts';
 import { ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
+import type { OrderEvent } from './order-events.ts';
 import { statusChanged } from './order-transitions.ts';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -49,6 +51,7 @@ export class OrderPlacementService {
   readonly #cart: CartService;
   readonly #relay: OutboxRelay;
   readonly #topic: string;
+  #pool: PgPool | undefined;
 
   constructor(options: OrderPlacementOptions) {
     this.#orm = options.orm;
@@ -122,40 +125,55 @@ export class OrderPlacementService {
     }
   }
 
-  /** The admitted order, its lines, first history entry and events in one transaction; tokens back if it fails. */
+  /**
+   * The admitted order, its lines, first history entry and events in one statement (atomic on its own: one round
+   * trip and one commit instead of a seven-step transaction, prepared once per connection); tokens back if it fails.
+   */
   async #record(ctx: RequestContext, em: SqlEntityManager, o: AdmittedOrder): Promise<PlaceOrderResult> {
     const { orderId, customerId, priced } = o;
-    let order: OrderRecord;
+    const now = new Date();
+    const order: OrderRecord = {
+      id: orderId,
+      customerId,
+      status: 'PENDING',
+      totalMinor: o.totalMinor,
+      currency: o.currency,
+      failureReason: null,
+      paymentDueAt: null,
+      refundRequestedAt: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const events: OrderEvent[] = [
+      { type: 'OrderPlaced', payload: { orderId, customerId, lines: priced.map((l) => ({ productId: l.productId, quantity: l.quantity })) } },
+      statusChanged(order, null, null),
+    ];
+    const envelopes = orderEnvelopes(ORDER_AGGREGATE, events);
     try {
-      order = await em.transactional(async (tx) => {
-        const [row] = await tx.execute<OrderRow[]>(
-          `insert into orders (id, customer_id, status, total_minor, currency, idempotency_key, request_hash)
-           values (?, ?, 'PENDING', ?, ?, ?, ?) returning ${ORDER_COLUMNS}`,
-          [orderId, customerId, o.totalMinor, o.currency, o.key, o.requestHash],
-        );
-        const created = toOrderRecord(row!);
-        const params: unknown[] = [];
-        for (const [i, l] of priced.entries()) params.push(orderId, i, l.productId, l.quantity, l.unitPriceMinor);
-        await tx.execute(
-          `insert into order_line (order_id, position, product_id, quantity, unit_price_minor) values ${priced.map(() => '(?, ?, ?, ?, ?)').join(', ')}`,
-          params,
-          'run',
-        );
-        await tx.execute(
-          `insert into order_status_change (order_id, version, status, at) values (?, 1, 'PENDING', ?)`,
-          [orderId, created.createdAt],
-          'run',
-        );
-        await emitOrderEvents(tx, this.#topic, [
-          { type: 'OrderPlaced', payload: { orderId, customerId, lines: priced.map((l) => ({ productId: l.productId, quantity: l.quantity })) } },
-          statusChanged(created, null, null),
-        ]);
-        return created;
+      this.#pool ??= await pgPoolOf(this.#orm);
+      await this.#pool.query({
+        name: 'orders.place.v2',
+        text: PLACE_ORDER_SQL,
+        values: [
+          orderId,
+          customerId,
+          o.totalMinor,
+          o.currency,
+          o.key,
+          o.requestHash,
+          now,
+          priced.map((_, i) => i),
+          priced.map((l) => l.productId),
+          priced.map((l) => l.quantity),
+          priced.map((l) => l.unitPriceMinor),
+          ...outboxArrays(this.#topic, envelopes),
+        ],
       });
     } catch (error) {
       // A unique violation: the order exists although the gate had no record of its id (records lost and not all
       // restored). Give these tokens back, keep the id known, and answer with that order.
-      const duplicate = error instanceof UniqueConstraintViolationException;
+      const duplicate = (error as { code?: string }).code === UNIQUE_VIOLATION;
       await this.#gate.release(orderId, { forget: !duplicate }).catch((err: unknown) => ctx.logger.error({ err, orderId }, 'could not give back admission tokens'));
       const earlier = duplicate ? await findByKey(em, customerId, o.key) : null;
       if (earlier) return sameRequest(earlier, o.fromCart, o.requestHash);
@@ -166,6 +184,29 @@ export class OrderPlacementService {
     return { order, userErrors: [] };
   }
 }
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The order, its lines (unnest of four arrays), its first history entry and its first events. Data-modifying CTEs
+ * run once each, in one snapshot; the foreign keys are checked at the end of the statement, when the order exists.
+ * The outbox rows need no per-order lock: no other transaction can queue events of an order before it exists.
+ */
+const PLACE_ORDER_SQL = `
+with o as (
+  insert into orders (id, customer_id, status, total_minor, currency, idempotency_key, request_hash, created_at, updated_at)
+  values ($1, $2, 'PENDING', $3, $4, $5, $6, $7, $7)
+  returning id, created_at
+), l as (
+  insert into order_line (order_id, position, product_id, quantity, unit_price_minor)
+  select o.id, t.position, t.product_id, t.quantity, t.unit_price
+    from o, unnest($8::int[], $9::text[], $10::int[], $11::bigint[]) as t (position, product_id, quantity, unit_price)
+), h as (
+  insert into order_status_change (order_id, version, status, at) select id, 1, 'PENDING', created_at from o
+), x as (
+  ${outboxInsertFromArrays(12)}
+)
+select id from o`;
 
 interface AdmittedOrder {
   orderId: string;
