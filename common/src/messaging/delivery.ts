@@ -13,9 +13,11 @@ import {
   HEADERS,
   NonRetryableError,
   type DeadLetterReason,
+  type EventBatchHandler,
   type EventHandler,
   type MessageContext,
   type OutgoingMessage,
+  type RawBatchHandler,
   type RawHandler,
   type RawMessage,
   type RetryPolicy,
@@ -74,6 +76,36 @@ export function envelopeHandler<T>(handler: EventHandler<T>): RawHandler {
     const run = (): Promise<void> => handler(envelope, ctx);
     await (correlationId ? withCorrelationId(correlationId, run) : run());
   };
+}
+
+/** Wraps a batch handler of envelopes: every message parsed first (one malformed → the per-message path takes them). */
+export function envelopeBatchHandler<T>(handler: EventBatchHandler<T>): RawBatchHandler {
+  return async (messages, ctxs) => {
+    const envelopes = messages.map((m) => parseEnvelope(m.value) as EventEnvelope<T>);
+    await handler(envelopes, ctxs);
+  };
+}
+
+export const DEFAULT_MAX_BATCH = 100;
+
+/**
+ * One call of the batch handler for `messages` (consecutive, one partition). True when it succeeded: all of them are
+ * handled. False when it failed (logged): the caller delivers them one by one instead.
+ */
+export async function deliverBatch(messages: readonly RawMessage[], groupId: string, handler: RawBatchHandler, hooks: DeliveryHooks): Promise<boolean> {
+  if (hooks.signal.aborted) return false;
+  const ctxs: MessageContext[] = messages.map((m) => ({ groupId, topic: m.topic, partition: m.partition, offset: m.offset, key: m.key, headers: m.headers, attempt: 1 }));
+  try {
+    await handler([...messages], ctxs);
+    return true;
+  } catch (caught) {
+    const first = messages[0]!;
+    hooks.logger.warn(
+      { groupId, topic: first.topic, partition: first.partition, fromOffset: first.offset, count: messages.length, err: asError(caught) },
+      'batch handler failed; handling those events one by one',
+    );
+    return false;
+  }
 }
 
 /** Runs `handler` on one message under `policy`. Throws only what `hooks.heartbeat` throws (a rebalance). */

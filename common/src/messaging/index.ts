@@ -12,10 +12,12 @@ export type { EventEnvelope, EventMetadata, NewEvent } from './envelope.ts';
 export { DEFAULT_RETRY_POLICY, HEADERS, NonRetryableError } from './message-bus.ts';
 export type {
   DeadLetterReason,
+  EventBatchHandler,
   EventHandler,
   MessageBus,
   MessageContext,
   OutgoingMessage,
+  RawBatchHandler,
   RawHandler,
   RawMessage,
   RawSubscribeOptions,

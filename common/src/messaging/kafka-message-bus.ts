@@ -3,10 +3,11 @@ import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type IHeaders
 import { pino, type Logger } from 'pino';
 import { dlqTopicFor, type EventEnvelope } from './envelope.ts';
 import { fixKafkajsIdleTimer } from './kafkajs-idle-timer.ts';
-import { deliver, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
+import { DEFAULT_MAX_BATCH, deliver, deliverBatch, envelopeBatchHandler, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
 import type {
   MessageBus,
   OutgoingMessage,
+  RawBatchHandler,
   RawHandler,
   RawMessage,
   RawSubscribeOptions,
@@ -36,6 +37,8 @@ interface Subscription {
   groupId: string;
   topics: string[];
   handler: RawHandler;
+  batchHandler: RawBatchHandler | undefined;
+  maxBatch: number;
   policy: RetryPolicy;
   fromBeginning: boolean;
   concurrency: number;
@@ -115,7 +118,8 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   subscribe<T = unknown>(options: SubscribeOptions<T>): Promise<void> {
-    return this.subscribeRaw({ ...options, handler: envelopeHandler(options.handler) });
+    const { batchHandler, ...rest } = options;
+    return this.subscribeRaw({ ...rest, handler: envelopeHandler(options.handler), ...(batchHandler ? { batchHandler: envelopeBatchHandler(batchHandler) } : {}) });
   }
 
   async subscribeRaw(options: RawSubscribeOptions): Promise<void> {
@@ -123,6 +127,8 @@ export class KafkaMessageBus implements MessageBus {
       groupId: options.groupId,
       topics: [...options.topics],
       handler: options.handler,
+      batchHandler: options.batchHandler,
+      maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       policy: retryPolicy({ ...this.#options.retry, ...options.retry }),
       fromBeginning: options.fromBeginning ?? true,
       concurrency: options.concurrency ?? 1,
@@ -265,18 +271,40 @@ export class KafkaMessageBus implements MessageBus {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const hooks = { signal, logger: this.#logger, heartbeat };
-        for (const m of batch.messages) {
-          if (!isRunning() || isStale() || signal.aborted) break;
-          const message = toRawMessage(batch.topic, batch.partition, m);
-          const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
-          if (outcome.kind === 'aborted') break;
-          if (outcome.kind === 'dead-letter') {
-            const written = await writeDeadLetter((t, ms) => this.publishRaw(t, ms), message, sub.groupId, outcome, sub.policy, hooks);
-            if (!written) break;
-          }
-          resolveOffset(m.offset);
+        const messages = batch.messages.map((m) => toRawMessage(batch.topic, batch.partition, m));
+        const settled = async (message: RawMessage) => {
+          resolveOffset(message.offset);
           await commitOffsetsIfNecessary();
           await heartbeat();
+        };
+        // With a batch handler, what the fetch brought goes in chunks; a chunk that fails goes one by one.
+        for (let i = 0; i < messages.length; ) {
+          const chunk = sub.batchHandler ? messages.slice(i, i + sub.maxBatch) : [messages[i]!];
+          if (!isRunning() || isStale() || signal.aborted) break;
+          if (chunk.length > 1 && (await deliverBatch(chunk, sub.groupId, sub.batchHandler!, hooks))) {
+            await settled(chunk.at(-1)!);
+            i += chunk.length;
+            continue;
+          }
+          let stopped = false;
+          for (const message of chunk) {
+            if (!isRunning() || isStale() || signal.aborted) break;
+            const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
+            if (outcome.kind === 'aborted') {
+              stopped = true;
+              break;
+            }
+            if (outcome.kind === 'dead-letter') {
+              const written = await writeDeadLetter((t, ms) => this.publishRaw(t, ms), message, sub.groupId, outcome, sub.policy, hooks);
+              if (!written) {
+                stopped = true;
+                break;
+              }
+            }
+            await settled(message);
+            i++;
+          }
+          if (stopped) break; // otherwise the check at the top ends the loop once the consumer stops
         }
       },
     });

@@ -2,10 +2,11 @@
 // offsets, retry + DLQ) for unit tests and the embedded mode where all services share one process.
 import { pino, type Logger } from 'pino';
 import type { EventEnvelope } from './envelope.ts';
-import { deliver, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
+import { DEFAULT_MAX_BATCH, deliver, deliverBatch, envelopeBatchHandler, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
 import type {
   MessageBus,
   OutgoingMessage,
+  RawBatchHandler,
   RawHandler,
   RawMessage,
   RawSubscribeOptions,
@@ -104,6 +105,8 @@ interface Subscription {
   groupId: string;
   topics: readonly string[];
   handler: RawHandler;
+  batchHandler: RawBatchHandler | undefined;
+  maxBatch: number;
   policy: RetryPolicy;
   fromBeginning: boolean;
 }
@@ -134,7 +137,8 @@ export class MemoryMessageBus implements MessageBus {
   }
 
   subscribe<T = unknown>(options: SubscribeOptions<T>): Promise<void> {
-    return this.subscribeRaw({ ...options, handler: envelopeHandler(options.handler) });
+    const { batchHandler, ...rest } = options;
+    return this.subscribeRaw({ ...rest, handler: envelopeHandler(options.handler), ...(batchHandler ? { batchHandler: envelopeBatchHandler(batchHandler) } : {}) });
   }
 
   async subscribeRaw(options: RawSubscribeOptions): Promise<void> {
@@ -145,6 +149,8 @@ export class MemoryMessageBus implements MessageBus {
       groupId: options.groupId,
       topics: [...options.topics],
       handler: options.handler,
+      batchHandler: options.batchHandler,
+      maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       policy: retryPolicy({ ...this.#retry, ...options.retry }),
       fromBeginning: options.fromBeginning ?? true,
     };
@@ -221,7 +227,16 @@ export class MemoryMessageBus implements MessageBus {
           this.#wakers.delete(id);
           continue;
         }
-        const message: RawMessage = { topic, partition, offset: String(offset), ...stored, headers: { ...stored.headers } };
+        const at = (o: number): RawMessage => ({ topic, partition, offset: String(o), ...messages[o]!, headers: { ...messages[o]!.headers } });
+        if (sub.batchHandler && messages.length - offset > 1) {
+          const chunk = Array.from({ length: Math.min(sub.maxBatch, messages.length - offset) }, (_, k) => at(offset + k));
+          if (await deliverBatch(chunk, sub.groupId, sub.batchHandler, hooks)) {
+            this.broker.commit(sub.groupId, topic, partition, offset + chunk.length);
+            continue;
+          }
+          // Failed: one by one, starting with the first of the chunk (the loop comes back here for the next).
+        }
+        const message = at(offset);
         const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
         if (outcome.kind === 'aborted') return;
         if (outcome.kind === 'dead-letter') {

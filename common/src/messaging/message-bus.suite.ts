@@ -116,6 +116,76 @@ export function describeMessageBus(name: string, harness: () => BusHarness): voi
       for (const a of aggregates) expect(seen.get(a)).toEqual(expected);
     });
 
+    it('hands waiting messages to a batch handler, in order per partition, each exactly once', async () => {
+      const t = topic('batch');
+      const seen = new Map<string, number[]>();
+      const batchSizes: number[] = [];
+      const singles: number[] = [];
+      const record = (env: EventEnvelope<{ seq: number }>) => seen.set(env.aggregateId, [...(seen.get(env.aggregateId) ?? []), env.payload.seq]);
+      const producer = bus();
+      const aggregates = ['agg-a', 'agg-b', 'agg-c'];
+      // Published before the consumer starts, so batches of more than one are waiting.
+      const envs = [];
+      for (let i = 0; i < 40; i++) for (const a of aggregates) envs.push(event(a, i));
+      await producer.publish(t, envs);
+      const consumer = bus();
+      await consumer.subscribe<{ seq: number }>({
+        groupId: group('batch'),
+        topics: [t],
+        concurrency: 3,
+        maxBatch: 25,
+        handler: async (env) => {
+          singles.push(env.payload.seq);
+          record(env);
+        },
+        batchHandler: async (batch, ctxs) => {
+          expect(ctxs).toHaveLength(batch.length);
+          expect(new Set(ctxs.map((c) => c.partition)).size).toBe(1);
+          batchSizes.push(batch.length);
+          for (const env of batch) record(env);
+        },
+      });
+      await consumer.start();
+      const total = (): number => [...seen.values()].reduce((sum, l) => sum + l.length, 0);
+      await waitFor(() => total() >= 120, timeout(), '120 deliveries');
+      await new Promise((r) => setTimeout(r, 200)); // nothing more may come
+      expect(total()).toBe(120);
+      for (const a of aggregates) expect(seen.get(a)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+      expect(Math.max(...batchSizes)).toBeGreaterThan(1);
+      expect(Math.max(...batchSizes)).toBeLessThanOrEqual(25);
+    });
+
+    it('a batch whose handler fails goes one by one: the poison message is dead-lettered, its neighbours handled once', async () => {
+      const t = topic('batch-poison');
+      const dlq = await watchDlq(t);
+      const handled: number[] = [];
+      let batchCalls = 0;
+      const producer = bus();
+      await producer.publish(t, Array.from({ length: 6 }, (_, i) => event('one-aggregate', i, { poison: i === 3 })));
+      const consumer = bus();
+      await consumer.subscribe<{ seq: number; poison: boolean }>({
+        groupId: group('batch-poison'),
+        topics: [t],
+        handler: async (env) => {
+          if (env.payload.poison) throw new NonRetryableError('poison');
+          handled.push(env.payload.seq);
+        },
+        batchHandler: async (batch) => {
+          batchCalls++;
+          // All or nothing: nothing is recorded when any of them fails.
+          if (batch.some((e) => e.payload.poison)) throw new Error('one of these cannot be handled');
+          for (const e of batch) handled.push(e.payload.seq);
+        },
+      });
+      await consumer.start();
+      await waitFor(() => handled.length >= 5 && dlq.length >= 1, timeout(), 'five handled and one dead letter');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(handled).toEqual([0, 1, 2, 4, 5]);
+      expect(dlq).toHaveLength(1);
+      expect(parseEnvelope(dlq[0]!.value).payload).toMatchObject({ seq: 3 });
+      expect(batchCalls).toBeGreaterThan(0);
+    });
+
     it('retries a failing handler with backoff and acknowledges once it succeeds', async () => {
       const t = topic('retry');
       const dlq = await watchDlq(t);

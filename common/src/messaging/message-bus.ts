@@ -33,6 +33,13 @@ export interface MessageContext {
 
 export type EventHandler<T = unknown> = (envelope: EventEnvelope<T>, ctx: MessageContext) => Promise<void>;
 export type RawHandler = (message: RawMessage, ctx: MessageContext) => Promise<void>;
+/**
+ * Consecutive messages of one partition, in order, handled all-or-nothing (typically one transaction). When it throws,
+ * the bus hands the same messages to the per-message handler one by one (retries and dead letters as usual), so a
+ * poison message cannot hold its neighbours back.
+ */
+export type EventBatchHandler<T = unknown> = (envelopes: EventEnvelope<T>[], ctxs: MessageContext[]) => Promise<void>;
+export type RawBatchHandler = (messages: RawMessage[], ctxs: MessageContext[]) => Promise<void>;
 
 /**
  * Failed handlers are retried in place (the partition waits: order matters more than latency), with
@@ -61,14 +68,19 @@ interface SubscribeBase {
   fromBeginning?: boolean;
   /** Partitions handled in parallel by this member (order holds within a partition). Default 1. */
   concurrency?: number;
+  /** Most messages per call of the batch handler (default 100). */
+  maxBatch?: number;
 }
 
 export interface SubscribeOptions<T = unknown> extends SubscribeBase {
   handler: EventHandler<T>;
+  /** Optional: what is waiting in a partition, several at a time (see EventBatchHandler); `handler` stays the fallback. */
+  batchHandler?: EventBatchHandler<T>;
 }
 
 export interface RawSubscribeOptions extends SubscribeBase {
   handler: RawHandler;
+  batchHandler?: RawBatchHandler;
 }
 
 /**
