@@ -44,10 +44,12 @@ export async function addToOutbox(em: SqlEntityManager, topic: string, envelopes
     throw new Error('addToOutbox must be called inside the transaction that changes the state (em.transactional)');
   }
   // Sorted, so transactions touching several aggregates cannot deadlock on these locks.
+  // All in one round trip: unnest yields the sorted keys in array order, and each row takes its lock in turn.
   const aggregates = [...new Set(envelopes.map((e) => `outbox:${e.aggregateType}:${e.aggregateId}`))].sort();
-  for (const key of aggregates) {
-    await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [key]);
-  }
+  await em.execute(
+    'select count(pg_advisory_xact_lock(hashtextextended(k, 0))) as locked from jsonb_array_elements_text(?::jsonb) with ordinality as t (k, n)',
+    [JSON.stringify(aggregates)],
+  );
   const params: unknown[] = [];
   for (const e of envelopes) params.push(e.id, topic, e.aggregateType, e.aggregateId, e.type, JSON.stringify(e));
   const rows = envelopes.map(() => '(?, ?, ?, ?, ?, ?::jsonb)').join(', ');

@@ -172,3 +172,73 @@ describe('transitions', () => {
     expect(await stockOf(db.orm, productId)).toMatchObject({ available: 5, reserved: 0 });
   });
 });
+
+describe('holds in batches (placeMany / handleBatch)', () => {
+  const chunks = <T>(list: T[], size: number): T[][] => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
+
+  it('600 orders (some delivered twice, some in one batch twice) in concurrent batches for 50 units: exactly 50 held, each answered once', async () => {
+    const productId = randomUUID();
+    await seedStock(db.orm, productId, 50);
+    const events = Array.from({ length: 600 }, () => orderPlaced(randomUUID(), randomUUID(), [{ productId, quantity: 1 }]));
+    // Every 5th event is delivered again in another batch, every 7th twice within its own batch.
+    const deliveries = [...events.flatMap((e, i) => (i % 7 === 0 ? [e, e] : [e])), ...events.filter((_, i) => i % 5 === 0)].sort(() => Math.random() - 0.5);
+    const outcomes = (await Promise.all(chunks(deliveries, 40).map((batch) => holds.placeMany(batch)))).flat();
+
+    expect(outcomes.filter((o) => o.kind === 'reserved')).toHaveLength(50);
+    expect(outcomes.filter((o) => o.kind === 'rejected')).toHaveLength(550);
+    expect(await stockOf(db.orm, productId)).toEqual({ available: 0, reserved: 50, sold: 0, received: 50 });
+    const ids = new Set(events.map((e) => e.payload.orderId));
+    const answers = (await outboxEvents(db.orm)).filter((e) => ids.has(e.orderId));
+    expect(answers).toHaveLength(600);
+    expect(new Set(answers.map((a) => a.orderId)).size).toBe(600);
+    expect(answers.filter((a) => a.type === 'StockReserved')).toHaveLength(50);
+    // The gate's records of the 50 held orders were settled; the rejected ones were not.
+    const reservedIds = answers.filter((a) => a.type === 'StockReserved').map((a) => a.orderId);
+    expect(await Promise.all(reservedIds.slice(0, 5).map((id) => g.gate.settle(id)))).toEqual([false, false, false, false, false]);
+    const [lines] = await db.orm.em
+      .fork()
+      .execute<{ n: number; q: number }[]>('select count(*)::int as n, sum(quantity)::int as q from hold_line where product_id = ?', [productId]);
+    expect(lines).toEqual({ n: 50, q: 50 });
+  });
+
+  it('decides a batch as place() would one after another: all-or-nothing lines, the first short line named, unknown products', async () => {
+    const [a, b] = [randomUUID(), randomUUID()].sort();
+    await seedStock(db.orm, a!, 3);
+    await seedStock(db.orm, b!, 1);
+    const unknown = randomUUID();
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    const outcomes = await holds.placeMany([
+      orderPlaced(ids[0]!, randomUUID(), [{ productId: a!, quantity: 1 }, { productId: b!, quantity: 1 }]), // takes the only b
+      orderPlaced(ids[1]!, randomUUID(), [{ productId: b!, quantity: 1 }, { productId: a!, quantity: 1 }]), // b is short: takes no a
+      orderPlaced(ids[2]!, randomUUID(), [{ productId: a!, quantity: 2 }]), // the a the previous one did not take
+      orderPlaced(ids[3]!, randomUUID(), [{ productId: a!, quantity: 1 }]), // a is gone
+      orderPlaced(ids[4]!, randomUUID(), [{ productId: a!, quantity: 1 }, { productId: unknown, quantity: 1 }]),
+    ]);
+    expect(outcomes).toEqual([
+      { kind: 'reserved', holdExpiresAt: expect.any(String) },
+      { kind: 'rejected', reason: 'OUT_OF_STOCK', productId: b },
+      { kind: 'reserved', holdExpiresAt: expect.any(String) },
+      { kind: 'rejected', reason: 'OUT_OF_STOCK', productId: a },
+      { kind: 'rejected', reason: a! < unknown ? 'OUT_OF_STOCK' : 'UNKNOWN_PRODUCT', productId: a! < unknown ? a : unknown },
+    ]);
+    expect(await stockOf(db.orm, a!)).toEqual({ available: 0, reserved: 3, sold: 0, received: 3 });
+    expect(await stockOf(db.orm, b!)).toEqual({ available: 0, reserved: 1, sold: 0, received: 1 });
+    expect((await eventsOf(ids[1]!)).map((e) => e.type)).toEqual(['StockRejected']);
+  });
+
+  it('handleBatch keeps partition order across event types: an order cancelled in the same batch is released', async () => {
+    const productId = randomUUID();
+    await seedStock(db.orm, productId, 2);
+    const [kept, cancelled] = [randomUUID(), randomUUID()];
+    await holds.handleBatch([
+      orderPlaced(kept, randomUUID(), [{ productId, quantity: 1 }]),
+      orderPlaced(cancelled, randomUUID(), [{ productId, quantity: 1 }]),
+      orderEvent('OrderCancelled', cancelled),
+    ]);
+    expect(await stockOf(db.orm, productId)).toEqual({ available: 1, reserved: 1, sold: 0, received: 2 });
+    expect((await eventsOf(cancelled)).map((e) => e.type)).toEqual(['StockReserved', 'StockReleased']);
+    // Redelivered one by one (what the bus does after a failed batch): nothing changes.
+    await holds.handle(orderPlaced(kept, randomUUID(), [{ productId, quantity: 1 }]));
+    expect(await stockOf(db.orm, productId)).toEqual({ available: 1, reserved: 1, sold: 0, received: 2 });
+  });
+});

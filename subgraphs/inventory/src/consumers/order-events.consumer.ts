@@ -10,5 +10,7 @@ export async function subscribeOrderEvents(bus: MessageBus, topicPrefix: string,
     handler: async (envelope) => {
       await holds.handle(envelope);
     },
+    // A drop's OrderPlaced arrive by the hundred: held a batch per transaction.
+    batchHandler: (envelopes) => holds.handleBatch(envelopes),
   });
 }
