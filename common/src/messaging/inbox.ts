@@ -46,6 +46,40 @@ export async function handleOnce<T>(
   });
 }
 
+/**
+ * Claims `eventIds` for `consumer` inside the caller's transaction in one statement, and returns the ones not
+ * processed before. Rows are written in id order, so concurrent claims that share events wait instead of deadlocking.
+ */
+export async function claimEvents(tx: SqlEntityManager, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+  const fresh = await tx.execute<{ event_id: string }[]>(
+    `insert into ${INBOX_TABLE} (consumer, event_id) select distinct ?, id from jsonb_array_elements_text(?::jsonb) as t (id) order by 2
+     on conflict do nothing returning event_id`,
+    [consumer, JSON.stringify(eventIds)],
+  );
+  return new Set(fresh.map((r) => r.event_id));
+}
+
+/**
+ * handleOnce for a batch of events: one transaction and one inbox statement, then `fn` for each event not processed
+ * before (nor earlier in the batch), in order, without a savepoint each. If anything throws, the whole batch rolls
+ * back (the bus then hands the events over one by one).
+ */
+export async function handleEachOnce<E extends { id: string }, T>(
+  em: SqlEntityManager,
+  consumer: string,
+  events: readonly E[],
+  fn: (tx: SqlEntityManager, event: E) => Promise<T>,
+): Promise<HandleOnceResult<T>[]> {
+  return em.transactional(async (tx) => {
+    const fresh = await claimEvents(tx, consumer, events.map((e) => e.id));
+    const results: HandleOnceResult<T>[] = [];
+    for (const event of events) {
+      results.push(fresh.delete(event.id) ? { duplicate: false, result: await fn(tx, event) } : { duplicate: true });
+    }
+    return results;
+  });
+}
+
 /** Deletes inbox rows older than `olderThanMs` (keep them longer than the topics' retention). */
 export async function pruneInbox(em: SqlEntityManager, olderThanMs: number): Promise<number> {
   const res = await em.execute<{ affectedRows: number }>(

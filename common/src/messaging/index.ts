@@ -31,7 +31,7 @@ export type { KafkaMessageBusOptions } from './kafka-message-bus.ts';
 export { OUTBOX_TABLE, CreateOutboxTable, addToOutbox, outboxArrays, outboxInsertFromArrays, outboxMigrations } from './outbox.ts';
 export { OutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox-relay.ts';
-export { INBOX_TABLE, CreateInboxTable, handleOnce, inboxMigrations, pruneInbox } from './inbox.ts';
+export { INBOX_TABLE, CreateInboxTable, claimEvents, handleEachOnce, handleOnce, inboxMigrations, pruneInbox } from './inbox.ts';
 export type { HandleOnceResult } from './inbox.ts';
 export { orderEnvelopes, queueOrderEvents } from './order-keyed-events.ts';
 export type { EventOf } from './order-keyed-events.ts';

@@ -145,4 +145,21 @@ describe('the saga', () => {
     expect(await h.gate.taken(product.id, customer)).toBe(2);
     expect(await restoreGateIfLost(h.orm, h.gate, silentLogger)).toBeNull();
   });
+
+  it('handleBatch applies a batch in order, each event once: reserved, paid in the same batch, rejected (tokens back), duplicates', async () => {
+    const a = await placed();
+    const b = await placed();
+    const c = await placed(1);
+    const paidInBatch = succeeded(a.orderId);
+    const events = [reserved(a.orderId), reserved(b.orderId), paidInBatch, sagaEvent('StockRejected', { orderId: c.orderId, reason: 'OUT_OF_STOCK' }), sagaEvent('PaymentFailed', { orderId: b.orderId, paymentId: randomUUID(), reason: 'card_declined' })];
+    expect(await h.saga.handleBatch([...events, paidInBatch])).toEqual(['applied', 'applied', 'applied', 'applied', 'noted', 'duplicate']);
+    expect(await historyOf(a.orderId)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED']);
+    expect(await historyOf(b.orderId)).toEqual(['PENDING', 'AWAITING_PAYMENT']);
+    expect(await historyOf(c.orderId)).toEqual(['PENDING', 'REJECTED']);
+    expect(await h.gate.tokens(c.product.id)).toBe(1);
+    // The same events again, batched or one by one (the bus's fallback), change nothing.
+    expect(await h.saga.handleBatch(events)).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(await h.saga.handle(reserved(a.orderId))).toBe('refused');
+    expect(await typesOf(a.orderId)).toEqual(['OrderPlaced', 'OrderAwaitingPayment', 'OrderConfirmed']);
+  });
 });

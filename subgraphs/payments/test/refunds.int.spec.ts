@@ -82,6 +82,24 @@ describe('orders.events projection', () => {
     expect(await s.projection.handle(orderEvent('OrderRefunded', orderId))).toBeUndefined();
   });
 
+  it('handleBatch applies a batch of orders.events in order, each once, and refunds a paid order closed in it', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    const [ca, cb] = [randomUUID(), randomUUID()];
+    const placedA = orderPlaced(a, ca);
+    const batch = [placedA, orderPlaced(b, cb), orderAwaitingPayment(a, ca, 1200), orderAwaitingPayment(b, cb, 900), orderEvent('OrderRefunded', a), placedA];
+    expect((await s.projection.handleBatch(batch)).map((o) => o?.kind)).toEqual(['applied', 'applied', 'applied', 'applied', undefined, 'duplicate']);
+    expect(await orderState(db.orm, a)).toEqual({ state: 'OPEN', closed_reason: null });
+    expect(await orderState(db.orm, b)).toEqual({ state: 'OPEN', closed_reason: null });
+    const paid = await s.payments.payOrder(ctxOf(logger, ca), payInput(a));
+    expect(paid.payment?.status).toBe('SUCCEEDED');
+    const cancelled = orderEvent('OrderCancelled', a);
+    const [outcome] = await s.projection.handleBatch([cancelled, orderEvent('OrderExpired', b)]);
+    expect(outcome).toEqual({ kind: 'applied', refunded: [paid.payment!.id] });
+    expect(await s.projection.handleBatch([cancelled])).toEqual([{ kind: 'duplicate' }]);
+    expect((await paymentsOf(db.orm, a)).map((p) => p.status)).toEqual(['REFUND_PENDING']);
+    expect(await orderState(db.orm, b)).toEqual({ state: 'CLOSED', closed_reason: 'EXPIRED' });
+  });
+
   it('OrderAwaitingPayment without OrderPlaced creates the open order', async () => {
     const orderId = randomUUID();
     const customerId = randomUUID();

@@ -7,7 +7,7 @@ import {
   type OrderRefundedPayload,
 } from '@limitedcart/common/events/order-events';
 import type { StockRejectionReason } from '@limitedcart/common/events/inventory-events';
-import { handleOnce, INBOX_TABLE, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
+import { claimEvents, handleOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import type { HoldStatus } from '../entities/hold.entity.ts';
 import { emitInventoryEvents, type InventoryEvent } from './inventory-events.ts';
@@ -180,14 +180,9 @@ export class HoldService {
     const outcomes: PlaceOutcome[] = placed.map(() => ({ kind: 'duplicate' }));
     const em = this.#orm.em.fork();
     await em.transactional(async (tx) => {
-      const fresh = await tx.execute<{ event_id: string }[]>(
-        // Rows are written in key order (inbox, then holds, then stock rows): concurrent batches sharing events or
-        // orders (a rebalance, a redelivery) wait for each other instead of deadlocking.
-        `insert into ${INBOX_TABLE} (consumer, event_id) select distinct ?, id from jsonb_array_elements_text(?::jsonb) as t (id) order by 2
-         on conflict do nothing returning event_id`,
-        [ORDER_EVENTS_CONSUMER, JSON.stringify(placed.map((p) => p.envelope.id))],
-      );
-      const freshIds = new Set(fresh.map((r) => r.event_id));
+      // Rows are written in key order (inbox, then holds, then stock rows): concurrent batches sharing events or
+      // orders (a rebalance, a redelivery) wait for each other instead of deadlocking.
+      const freshIds = await claimEvents(tx, ORDER_EVENTS_CONSUMER, placed.map((p) => p.envelope.id));
       // A second OrderPlaced of one order (another event id) finds the first one's hold and does nothing.
       const firstOfOrder = new Map<string, (typeof placed)[number]>();
       for (const p of placed) {

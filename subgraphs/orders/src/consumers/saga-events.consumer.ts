@@ -10,5 +10,8 @@ export async function subscribeSagaEvents(bus: MessageBus, topicPrefix: string, 
     handler: async (envelope) => {
       await saga.handle(envelope);
     },
+    batchHandler: async (envelopes) => {
+      await saga.handleBatch(envelopes);
+    },
   });
 }

@@ -2,7 +2,7 @@ import type { Logger } from '@limitedcart/common';
 import type { AdmissionGate } from '@limitedcart/common/admission';
 import { INVENTORY_EVENTS, type StockRejectedPayload, type StockReservedPayload } from '@limitedcart/common/events/inventory-events';
 import { PAYMENT_EVENTS, type PaymentFailedPayload } from '@limitedcart/common/events/payment-events';
-import { handleOnce, NonRetryableError, type EventEnvelope, type OutboxRelay } from '@limitedcart/common/messaging';
+import { handleEachOnce, handleOnce, NonRetryableError, type EventEnvelope, type OutboxRelay } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from './order-record.ts';
 import type { OrderTransitions, TransitionResult } from './order-transitions.ts';
@@ -44,6 +44,23 @@ export class OrderSagaService {
     if (done.duplicate) return 'duplicate';
     if (done.result !== 'noted' && done.result !== 'missing') this.#relay.notify();
     return done.result;
+  }
+
+  /**
+   * A batch of inventory.events / payments.events (the bus's batch handler): every step in one transaction with one
+   * inbox statement, in partition order; what handle() does after commit, once for all.
+   */
+  async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(SagaOutcome | undefined)[]> {
+    const steps = envelopes.map((envelope) => {
+      const step = this.#step(envelope);
+      return step ? { envelope, id: envelope.id, step, orderId: orderIdOf(envelope.payload) } : null;
+    });
+    const acting = steps.filter((s) => s !== null);
+    const done = await handleEachOnce(this.#orm.em.fork(), SAGA_CONSUMER, acting, (tx, s) => s.step(tx, s.orderId));
+    const outcomes = new Map(acting.map((s, i) => [s, done[i]!.duplicate ? ('duplicate' as const) : done[i]!.result]));
+    await Promise.all(acting.filter((s) => s.envelope.type === INVENTORY_EVENTS.rejected).map((s) => this.#gate.release(s.orderId)));
+    if ([...outcomes.values()].some((o) => o !== 'duplicate' && o !== 'noted' && o !== 'missing')) this.#relay.notify();
+    return steps.map((s) => (s ? outcomes.get(s) : undefined));
   }
 
   #step(envelope: EventEnvelope): ((tx: SqlEntityManager, orderId: string) => Promise<SagaOutcome>) | undefined {

@@ -10,5 +10,8 @@ export async function subscribeOrderEvents(bus: MessageBus, topicPrefix: string,
     handler: async (envelope) => {
       await projection.handle(envelope);
     },
+    batchHandler: async (envelopes) => {
+      await projection.handleBatch(envelopes);
+    },
   });
 }

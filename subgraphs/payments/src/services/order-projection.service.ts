@@ -4,7 +4,7 @@ import {
   type OrderAwaitingPaymentPayload,
   type OrderPlacedPayload,
 } from '@limitedcart/common/events/order-events';
-import { handleOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
+import { handleEachOnce, handleOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import type { PaymentService } from './payment.service.ts';
 
@@ -44,28 +44,45 @@ export class OrderProjectionService {
 
   /** Routes an orders.events envelope; types payments does not care about are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<ProjectionOutcome | undefined> {
+    const apply = this.#effect(envelope);
+    if (!apply) return undefined;
+    const done = await handleOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, envelope.id, apply);
+    return done.duplicate ? { kind: 'duplicate' } : done.result;
+  }
+
+  /** A batch of orders.events (the bus's batch handler): one transaction and one inbox statement, in partition order. */
+  async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(ProjectionOutcome | undefined)[]> {
+    const effects = envelopes.map((envelope) => {
+      const apply = this.#effect(envelope);
+      return apply ? { id: envelope.id, apply } : null;
+    });
+    const acting = effects.filter((e) => e !== null);
+    const done = await handleEachOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, acting, (tx, e) => e.apply(tx));
+    const outcomes = new Map(acting.map((e, i) => [e, done[i]!.duplicate ? ({ kind: 'duplicate' } as const) : done[i]!.result]));
+    return effects.map((e) => (e ? outcomes.get(e) : undefined));
+  }
+
+  #effect(envelope: EventEnvelope): ((tx: SqlEntityManager) => Promise<ProjectionOutcome>) | undefined {
+    const apply = (fn: (tx: SqlEntityManager) => Promise<ProjectionOutcome>) => {
+      validOrderId(envelope.payload);
+      return fn;
+    };
     switch (envelope.type) {
       case ORDER_EVENTS.placed:
-        return this.#once(envelope, (tx) => this.#placed(tx, envelope as EventEnvelope<OrderPlacedPayload>));
+        return apply((tx) => this.#placed(tx, envelope as EventEnvelope<OrderPlacedPayload>));
       case ORDER_EVENTS.awaitingPayment:
-        return this.#once(envelope, (tx) => this.#awaitingPayment(tx, envelope as EventEnvelope<OrderAwaitingPaymentPayload>));
+        return apply((tx) => this.#awaitingPayment(tx, envelope as EventEnvelope<OrderAwaitingPaymentPayload>));
       case ORDER_EVENTS.confirmed:
-        return this.#once(envelope, (tx) => this.#confirmed(tx, envelope));
+        return apply((tx) => this.#confirmed(tx, envelope));
       case ORDER_EVENTS.cancelled:
-        return this.#once(envelope, (tx) => this.#close(tx, envelope, 'CANCELLED'));
+        return apply((tx) => this.#close(tx, envelope, 'CANCELLED'));
       case ORDER_EVENTS.expired:
-        return this.#once(envelope, (tx) => this.#close(tx, envelope, 'EXPIRED'));
+        return apply((tx) => this.#close(tx, envelope, 'EXPIRED'));
       case ORDER_EVENTS.refundRequested:
-        return this.#once(envelope, (tx) => this.#close(tx, envelope, 'REFUND_REQUESTED'));
+        return apply((tx) => this.#close(tx, envelope, 'REFUND_REQUESTED'));
       default:
         return undefined;
     }
-  }
-
-  async #once(envelope: EventEnvelope, fn: (tx: SqlEntityManager) => Promise<ProjectionOutcome>): Promise<ProjectionOutcome> {
-    validOrderId(envelope.payload);
-    const done = await handleOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, envelope.id, fn);
-    return done.duplicate ? { kind: 'duplicate' } : done.result;
   }
 
   async #placed(tx: SqlEntityManager, envelope: EventEnvelope<OrderPlacedPayload>): Promise<ProjectionOutcome> {
