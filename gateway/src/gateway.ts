@@ -32,6 +32,7 @@ import {
 import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import type { Redis } from 'ioredis';
 import { RedisKeyValueCache } from './apq-cache.ts';
+import { cacheResponseShapingOperations } from './operation-cache.ts';
 import { gatewayContext, type GatewayContext } from './auth/gateway-context.ts';
 import { subgraphReadiness } from './health.ts';
 import { armorConfig, overLongHttpQuery, parseOptions, queryTooLongError } from './limits.ts';
@@ -86,6 +87,7 @@ function headerValue(value: string | string[] | undefined): string | undefined {
  */
 export function createGateway(config: Config, logger: Logger, opts: GatewayOptions = {}): Gateway {
   initMetrics('gateway');
+  cacheResponseShapingOperations();
   const supergraphSdl = opts.supergraphSdl ?? readSupergraph();
 
   let phase: 'created' | 'starting' | 'started' | 'stopping' | 'stopped' = 'created';
