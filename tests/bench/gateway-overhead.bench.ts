@@ -2,8 +2,9 @@
 // a stub subgraph that answers placeOrder's refusal at once. It prints CPU µs per request for `{ __typename }`,
 // placeOrder with tokens the gateway has verified before, and placeOrder with a new token each (as in a drop), so a
 // change to the gateway's path can be measured in seconds instead of a whole drop.
-//   node tests/bench/gateway-overhead.bench.ts [--requests 20000] [--connections 100] [--cpu-prof <dir>]
+//   node tests/bench/gateway-overhead.bench.ts [--requests 20000] [--connections 100] [--stub-delay-ms 0] [--cpu-prof <dir>]
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -19,12 +20,15 @@ const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '20000' },
     connections: { type: 'string', default: '100' },
+    // How long the stub takes to answer, so requests wait in the gateway as they do behind a busy orders.
+    'stub-delay-ms': { type: 'string', default: '0' },
     'cpu-prof': { type: 'string' },
   },
 });
 const N = Number(values.requests);
 const CONNECTIONS = Number(values.connections);
 const GATEWAY_PORT = 4210;
+const STUB_DELAY_MS = Number(values['stub-delay-ms']);
 
 const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519' });
 const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: TOKEN_ALGORITHM, use: 'sig' }] };
@@ -47,7 +51,8 @@ const stub = createServer((req, res) => {
   if (req.url === '/.well-known/jwks.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
   if (req.url?.startsWith('/health')) return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
   req.resume();
-  req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(refusal) }).end(refusal));
+  const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(refusal) }).end(refusal);
+  req.on('end', () => (STUB_DELAY_MS > 0 ? setTimeout(answer, STUB_DELAY_MS) : answer()));
 });
 await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
 const stubUrl = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
@@ -87,10 +92,16 @@ try {
   };
   // Warm-up: JIT, query plans, pooled sockets.
   await httpLoad({ url, connections: CONNECTIONS, amount: 3000, body: placeBody, headers: (i) => ({ authorization: `Bearer ${warmTokens[i % 200]}` }), check: refused });
-  console.log(`gateway over a stub subgraph, ${N} requests per row, ${CONNECTIONS} in flight`);
+  console.log(`gateway over a stub subgraph (answering after ${STUB_DELAY_MS} ms), ${N} requests per row, ${CONNECTIONS} in flight`);
   await measure('{ __typename }', () => '{"query":"{ __typename }"}', (i) => warmTokens[i % 200]!);
   await measure('placeOrder, tokens seen before', placeBody, (i) => warmTokens[i % 200]!, refused);
   await measure('placeOrder, a new token each (the drop)', placeBody, (i) => coldTokens[i]!, refused);
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid}/status`, 'utf8'))?.[1];
+  console.log(`gateway resident memory after the runs: ${(Number(rss) / 1024).toFixed(0)} MB`);
+  if (process.env.HEAP_SNAPSHOT) {
+    gateway.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 15_000));
+  }
 } finally {
   gateway.kill('SIGTERM');
   await new Promise((r) => gateway.once('exit', r));
