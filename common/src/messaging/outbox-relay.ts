@@ -143,10 +143,12 @@ export class OutboxRelay {
   async #run(): Promise<void> {
     let failures = 0;
     while (this.#running) {
+      // Woken by a commit: rows are known to be there, so the probe is skipped.
+      const notified = this.#dirty;
       this.#dirty = false;
       let result: BatchResult;
       try {
-        result = await this.#publishBatch();
+        result = await this.#publishBatch(notified);
         failures = 0;
         await this.#maybePrune();
       } catch (err) {
@@ -156,8 +158,9 @@ export class OutboxRelay {
         await sleep(wait, this.#stopSignal.signal);
         continue;
       }
-      // After a non-empty batch look again at once: under load, events keep coming.
-      if (result === 'full' || result === 'partial' || (this.#dirty && result !== 'locked')) continue;
+      // A full batch may have left rows behind: look again at once. A partial one took everything committed until
+      // then; what commits later notifies (or the poll finds it).
+      if (result === 'full' || (this.#dirty && result !== 'locked')) continue;
       await this.#idle(this.#pollIntervalMs);
     }
   }
@@ -178,24 +181,26 @@ export class OutboxRelay {
   }
 
   /** Batches from the loop, flush() and stop() never interleave within one relay. */
-  #publishBatch(): Promise<BatchResult> {
+  #publishBatch(skipProbe = false): Promise<BatchResult> {
     const next = this.#exclusive.then(
-      () => this.#publishBatchNow(),
-      () => this.#publishBatchNow(),
+      () => this.#publishBatchNow(skipProbe),
+      () => this.#publishBatchNow(skipProbe),
     );
     this.#exclusive = next.catch(() => undefined);
     return next;
   }
 
-  async #publishBatchNow(): Promise<BatchResult> {
+  async #publishBatchNow(skipProbe: boolean): Promise<BatchResult> {
     const client = await (this.#pool ?? (await pgPoolOf(this.#orm))).connect();
     let inTransaction = false;
     // A connection that failed without a clean rollback is destroyed rather than returned to the pool.
     let broken: Error | undefined;
     try {
       // The idle path, 20 times a second: one index probe, no transaction, no lock.
-      const pending = await client.query(`select 1 from ${OUTBOX_TABLE} where published_at is null limit 1`);
-      if (pending.rows.length === 0) return 'empty';
+      if (!skipProbe) {
+        const pending = await client.query(`select 1 from ${OUTBOX_TABLE} where published_at is null limit 1`);
+        if (pending.rows.length === 0) return 'empty';
+      }
       // One round trip: the transaction, its lock (a one-time filter: no rows unless this relay holds it) and the batch.
       inTransaction = true;
       const [, batch] = (await client.query(
