@@ -63,29 +63,16 @@ export async function addToOutbox(em: SqlEntityManager, topic: string, envelopes
 }
 
 /**
- * The outbox rows of `envelopes` as six arrays, for `outboxInsertFromArrays` inside a single statement that also
- * writes the state change (one round trip instead of a transaction). Only for the first events of an aggregate that
- * the same statement creates: no other transaction can queue events of a row that does not exist yet, so the
- * per-aggregate lock of addToOutbox is not needed.
+ * `insert … select` of outbox rows from one jsonb array of envelopes (bind JSON.stringify(envelopes) to
+ * `envelopesParam`, the topic to `topicParam`), for a statement that also writes the state change: one round trip
+ * instead of a transaction's steps. Without addToOutbox's per-aggregate lock, so only for events of aggregates no
+ * other transaction can write events of meanwhile (ones this transaction creates, or holds the row lock of).
+ * Placeholders are the caller's: `?` through MikroORM, `$n` through pg.
  */
-export function outboxArrays(topic: string, envelopes: readonly EventEnvelope[]): [string[], string[], string[], string[], string[], string[]] {
-  return [
-    envelopes.map((e) => e.id),
-    envelopes.map(() => topic),
-    envelopes.map((e) => e.aggregateType),
-    envelopes.map((e) => e.aggregateId),
-    envelopes.map((e) => e.type),
-    envelopes.map((e) => JSON.stringify(e)),
-  ];
-}
-
-/** `insert … select` of the rows of outboxArrays, bound from parameter `$first` on (six parameters). */
-export function outboxInsertFromArrays(first: number): string {
-  const p = (i: number) => `$${first + i}`;
+export function outboxInsertFromJson(topicParam: string, envelopesParam: string): string {
   // In array order (seq is the publication order).
   return `insert into ${OUTBOX_TABLE} (event_id, topic, aggregate_type, aggregate_id, event_type, envelope)
-    select event_id, topic, aggregate_type, aggregate_id, event_type, envelope
-      from unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::jsonb[])
-        with ordinality as t (event_id, topic, aggregate_type, aggregate_id, event_type, envelope, n)
+    select e ->> 'id', ${topicParam}::text, e ->> 'aggregateType', e ->> 'aggregateId', e ->> 'type', e
+      from jsonb_array_elements(${envelopesParam}::jsonb) with ordinality as t (e, n)
      order by n`;
 }

@@ -3,7 +3,7 @@ import { userError, type RequestContext, type UserError } from '@limitedcart/com
 import type { AdmissionGate } from '@limitedcart/common/admission';
 import { ORDER_AGGREGATE } from '@limitedcart/common/events/order-events';
 import { pgPoolOf, type PgPool } from '@limitedcart/common/db';
-import { orderEnvelopes, outboxArrays, outboxInsertFromArrays, type OutboxRelay } from '@limitedcart/common/messaging';
+import { orderEnvelopes, outboxInsertFromJson, type OutboxRelay } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, sellable, type CartLine, type CartService } from './cart.service.ts';
 import type { CatalogService } from './catalog.service.ts';
@@ -153,7 +153,7 @@ export class OrderPlacementService {
     try {
       this.#pool ??= await pgPoolOf(this.#orm);
       await this.#pool.query({
-        name: 'orders.place.v2',
+        name: 'orders.place.v3',
         text: PLACE_ORDER_SQL,
         values: [
           orderId,
@@ -167,7 +167,8 @@ export class OrderPlacementService {
           priced.map((l) => l.productId),
           priced.map((l) => l.quantity),
           priced.map((l) => l.unitPriceMinor),
-          ...outboxArrays(this.#topic, envelopes),
+          this.#topic,
+          JSON.stringify(envelopes),
         ],
       });
     } catch (error) {
@@ -204,7 +205,7 @@ with o as (
 ), h as (
   insert into order_status_change (order_id, version, status, at) select id, 1, 'PENDING', created_at from o
 ), x as (
-  ${outboxInsertFromArrays(12)}
+  ${outboxInsertFromJson('$12', '$13')}
 )
 select id from o`;
 
