@@ -62,6 +62,27 @@ export function cpuRows(before: CpuSnapshot, after: CpuSnapshot, elapsedMs: numb
   ];
 }
 
+/** Processes that are not the system under test: their CPU is shown, never charged to it. */
+export const NOT_THE_SYSTEM = ['bench (load generator)', 'hive-gateway (peer)'];
+
+/**
+ * CPU milliseconds per operation between two snapshots: every process of the system (not the load generator nor a
+ * peer) together, and each one (rows [process, CPU s, % of one core, ms per operation]).
+ */
+export function cpuPerOperation(before: CpuSnapshot, after: CpuSnapshot, elapsedMs: number, operations: number): { totalMs: number; rows: (string | number)[][] } {
+  const spent = [...spentBetween(before, after)].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1]);
+  const per = (s: number) => Math.round((s * 1_000_000) / operations) / 1000;
+  const system = spent.filter(([name]) => !NOT_THE_SYSTEM.includes(name)).reduce((sum, [, s]) => sum + s, 0);
+  return {
+    totalMs: (system * 1000) / operations,
+    rows: [
+      ['process', 'CPU seconds', '% of one core', 'CPU ms per decision'],
+      ...spent.map(([name, s]) => [name, Math.round(s * 100) / 100, Math.round((s * 100_000) / elapsedMs), NOT_THE_SYSTEM.includes(name) ? '(not counted)' : per(s)]),
+      ['all of the system', Math.round(system * 100) / 100, Math.round((system * 100_000) / elapsedMs), per(system)],
+    ],
+  };
+}
+
 /** CPU seconds per process (infrastructure summed over its pids) between two snapshots. */
 export function spentBetween(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
   const spent = new Map<string, number>();
