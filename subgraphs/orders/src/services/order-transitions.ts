@@ -1,5 +1,6 @@
 import type { Logger } from '@limitedcart/common';
-import type { EventEnvelope } from '@limitedcart/common/messaging';
+import { ORDER_AGGREGATE } from '@limitedcart/common/events/order-events';
+import { orderEnvelopes, outboxInsertFromJson, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { emitOrderEvents, type OrderEvent } from './order-events.ts';
 import { ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
@@ -56,21 +57,41 @@ export class OrderTransitions {
       return { kind: 'refused', order: current };
     }
     const reason = request.reason ?? null;
-    const [row] = await tx.execute<OrderRow[]>(
-      `update orders set status = ?, version = version + 1, updated_at = now(),
-         failure_reason = case when ? then ? else failure_reason end,
-         payment_due_at = coalesce(?, payment_due_at)
-       where id = ? returning ${ORDER_COLUMNS}`,
-      [request.to, request.failure === true, reason, request.paymentDueAt ?? null, current.id],
-    );
-    const order = toOrderRecord(row!);
+    // The row is locked and read: the new version and the events are known before writing, so the row, its history
+    // entry and the events go in one statement. The row lock orders this order's events (every writer of an order's
+    // events holds it), which is what addToOutbox's per-aggregate lock is for elsewhere.
+    const order: OrderRecord = {
+      ...current,
+      status: request.to,
+      version: current.version + 1,
+      updatedAt: new Date(),
+      failureReason: request.failure === true ? reason : current.failureReason,
+      paymentDueAt: request.paymentDueAt ?? current.paymentDueAt,
+    };
+    const events = [...(request.events?.(order) ?? []), statusChanged(order, current.status, reason)];
     await tx.execute(
-      'insert into order_status_change (order_id, version, status, reason, at) values (?, ?, ?, ?, ?)',
-      [order.id, order.version, order.status, reason, order.updatedAt],
+      `with changed as (
+         update orders set status = ?, version = ?, updated_at = ?, failure_reason = ?, payment_due_at = ? where id = ? returning id
+       ), history as (
+         insert into order_status_change (order_id, version, status, reason, at) select id, ?, ?, ?, ? from changed
+       )
+       ${outboxInsertFromJson('?', '?')}`,
+      [
+        order.status,
+        order.version,
+        order.updatedAt,
+        order.failureReason,
+        order.paymentDueAt,
+        order.id,
+        order.version,
+        order.status,
+        reason,
+        order.updatedAt,
+        this.#topic,
+        JSON.stringify(orderEnvelopes(ORDER_AGGREGATE, events, request.causedBy)),
+      ],
       'run',
     );
-    const events = [...(request.events?.(order) ?? []), statusChanged(order, current.status, reason)];
-    await emitOrderEvents(tx, this.#topic, events, request.causedBy);
     return { kind: 'applied', order, previous: current.status };
   }
 
