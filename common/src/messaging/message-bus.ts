@@ -70,6 +70,12 @@ interface SubscribeBase {
   concurrency?: number;
   /** Most messages per call of the batch handler (default 100). */
   maxBatch?: number;
+  /**
+   * How long the broker may hold a fetch to gather more than a trickle (Kafka: up to this many ms or 64 KB, whichever
+   * comes first). For batch handlers under load: bigger batches, fewer transactions, at the price of this much
+   * latency per hop and a fetch this often when idle. Default: answer as soon as anything is there.
+   */
+  gatherMs?: number;
 }
 
 export interface SubscribeOptions<T = unknown> extends SubscribeBase {
