@@ -41,7 +41,7 @@ const fail = (...errors: UserError[]): PlaceOrderResult => ({ order: null, userE
 /**
  * placeOrder: validation, the admission gate's synchronous decision (which also knows whether the idempotency key's
  * order id was admitted before), then the PENDING order, its lines, its first history entry and OrderPlaced in one
- * transaction. Tokens taken by the gate come back if that transaction does not commit. Concurrent requests with one
+ * statement. Tokens taken by the gate come back if that statement fails. Concurrent requests with one
  * key are told apart by the gate (one order id per key), not by a database lock: a refusal costs one Redis script.
  */
 export class OrderPlacementService {
