@@ -20,7 +20,9 @@ import {
   type RawBatchHandler,
   type RawHandler,
   type RawMessage,
+  type RawSubscribeOptions,
   type RetryPolicy,
+  type SubscribeOptions,
 } from './message-bus.ts';
 
 export type DeliveryOutcome =
@@ -87,6 +89,50 @@ export function envelopeBatchHandler<T>(handler: EventBatchHandler<T>): RawBatch
 }
 
 export const DEFAULT_MAX_BATCH = 100;
+
+/** SubscribeOptions as the raw options every backend stores: envelope handlers wrapped to parse first. */
+export function rawSubscribeOptions<T>(options: SubscribeOptions<T>): RawSubscribeOptions {
+  const { handler, batchHandler, ...rest } = options;
+  return { ...rest, handler: envelopeHandler(handler), ...(batchHandler ? { batchHandler: envelopeBatchHandler(batchHandler) } : {}) };
+}
+
+/** What a backend's subscription needs to deliver messages. */
+export interface Delivery {
+  groupId: string;
+  handler: RawHandler;
+  batchHandler: RawBatchHandler | undefined;
+  policy: RetryPolicy;
+}
+
+/**
+ * Delivers `chunk` (consecutive messages of one partition, in order): in one call of the batch handler when there is
+ * one and more than one message, else, or when that call fails, one by one with retries and dead letters. `settle`
+ * acknowledges everything up to the message it is given. False when it stopped before the end (the consumer is
+ * stopping, or a dead letter could not be written): the rest stays unacknowledged.
+ */
+export async function deliverChunk(
+  chunk: readonly RawMessage[],
+  sub: Delivery,
+  hooks: DeliveryHooks,
+  io: {
+    publishRaw: (topic: string, messages: readonly OutgoingMessage[]) => Promise<void>;
+    settle: (message: RawMessage) => Promise<void> | void;
+    running: () => boolean;
+  },
+): Promise<boolean> {
+  if (sub.batchHandler && chunk.length > 1 && (await deliverBatch(chunk, sub.groupId, sub.batchHandler, hooks))) {
+    await io.settle(chunk.at(-1)!);
+    return true;
+  }
+  for (const message of chunk) {
+    if (!io.running()) return false;
+    const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
+    if (outcome.kind === 'aborted') return false;
+    if (outcome.kind === 'dead-letter' && !(await writeDeadLetter(io.publishRaw, message, sub.groupId, outcome, sub.policy, hooks))) return false;
+    await io.settle(message);
+  }
+  return true;
+}
 
 /**
  * One call of the batch handler for `messages` (consecutive, one partition). True when it succeeded: all of them are

@@ -3,7 +3,7 @@ import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type IHeaders
 import { pino, type Logger } from 'pino';
 import { dlqTopicFor, type EventEnvelope } from './envelope.ts';
 import { fixKafkajsIdleTimer } from './kafkajs-idle-timer.ts';
-import { DEFAULT_MAX_BATCH, deliver, deliverBatch, envelopeBatchHandler, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
+import { DEFAULT_MAX_BATCH, deliverChunk, envelopeToMessage, rawSubscribeOptions, retryPolicy } from './delivery.ts';
 import type {
   MessageBus,
   OutgoingMessage,
@@ -119,8 +119,7 @@ export class KafkaMessageBus implements MessageBus {
   }
 
   subscribe<T = unknown>(options: SubscribeOptions<T>): Promise<void> {
-    const { batchHandler, ...rest } = options;
-    return this.subscribeRaw({ ...rest, handler: envelopeHandler(options.handler), ...(batchHandler ? { batchHandler: envelopeBatchHandler(batchHandler) } : {}) });
+    return this.subscribeRaw(rawSubscribeOptions(options));
   }
 
   async subscribeRaw(options: RawSubscribeOptions): Promise<void> {
@@ -274,39 +273,19 @@ export class KafkaMessageBus implements MessageBus {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
         const hooks = { signal, logger: this.#logger, heartbeat };
         const messages = batch.messages.map((m) => toRawMessage(batch.topic, batch.partition, m));
-        const settled = async (message: RawMessage) => {
-          resolveOffset(message.offset);
-          await commitOffsetsIfNecessary();
-          await heartbeat();
+        const io = {
+          publishRaw: (t: string, ms: readonly OutgoingMessage[]) => this.publishRaw(t, ms),
+          settle: async (message: RawMessage) => {
+            resolveOffset(message.offset);
+            await commitOffsetsIfNecessary();
+            await heartbeat();
+          },
+          running: () => isRunning() && !isStale() && !signal.aborted,
         };
         // With a batch handler, what the fetch brought goes in chunks; a chunk that fails goes one by one.
-        for (let i = 0; i < messages.length; ) {
-          const chunk = sub.batchHandler ? messages.slice(i, i + sub.maxBatch) : [messages[i]!];
-          if (!isRunning() || isStale() || signal.aborted) break;
-          if (chunk.length > 1 && (await deliverBatch(chunk, sub.groupId, sub.batchHandler!, hooks))) {
-            await settled(chunk.at(-1)!);
-            i += chunk.length;
-            continue;
-          }
-          let stopped = false;
-          for (const message of chunk) {
-            if (!isRunning() || isStale() || signal.aborted) break;
-            const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
-            if (outcome.kind === 'aborted') {
-              stopped = true;
-              break;
-            }
-            if (outcome.kind === 'dead-letter') {
-              const written = await writeDeadLetter((t, ms) => this.publishRaw(t, ms), message, sub.groupId, outcome, sub.policy, hooks);
-              if (!written) {
-                stopped = true;
-                break;
-              }
-            }
-            await settled(message);
-            i++;
-          }
-          if (stopped) break; // otherwise the check at the top ends the loop once the consumer stops
+        const size = sub.batchHandler ? sub.maxBatch : 1;
+        for (let i = 0; i < messages.length && io.running(); i += size) {
+          if (!(await deliverChunk(messages.slice(i, i + size), sub, hooks, io))) break;
         }
       },
     });

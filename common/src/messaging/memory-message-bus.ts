@@ -2,7 +2,7 @@
 // offsets, retry + DLQ) for unit tests and the embedded mode where all services share one process.
 import { pino, type Logger } from 'pino';
 import type { EventEnvelope } from './envelope.ts';
-import { DEFAULT_MAX_BATCH, deliver, deliverBatch, envelopeBatchHandler, envelopeHandler, envelopeToMessage, retryPolicy, writeDeadLetter } from './delivery.ts';
+import { DEFAULT_MAX_BATCH, deliverChunk, envelopeToMessage, rawSubscribeOptions, retryPolicy } from './delivery.ts';
 import type {
   MessageBus,
   OutgoingMessage,
@@ -137,8 +137,7 @@ export class MemoryMessageBus implements MessageBus {
   }
 
   subscribe<T = unknown>(options: SubscribeOptions<T>): Promise<void> {
-    const { batchHandler, ...rest } = options;
-    return this.subscribeRaw({ ...rest, handler: envelopeHandler(options.handler), ...(batchHandler ? { batchHandler: envelopeBatchHandler(batchHandler) } : {}) });
+    return this.subscribeRaw(rawSubscribeOptions(options));
   }
 
   async subscribeRaw(options: RawSubscribeOptions): Promise<void> {
@@ -227,30 +226,18 @@ export class MemoryMessageBus implements MessageBus {
           this.#wakers.delete(id);
           continue;
         }
-        const at = (o: number): RawMessage => ({ topic, partition, offset: String(o), ...messages[o]!, headers: { ...messages[o]!.headers } });
-        if (sub.batchHandler && messages.length - offset > 1) {
-          const chunk = Array.from({ length: Math.min(sub.maxBatch, messages.length - offset) }, (_, k) => at(offset + k));
-          if (await deliverBatch(chunk, sub.groupId, sub.batchHandler, hooks)) {
-            this.broker.commit(sub.groupId, topic, partition, offset + chunk.length);
-            continue;
-          }
-          // Failed: one by one, starting with the first of the chunk (the loop comes back here for the next).
-        }
-        const message = at(offset);
-        const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
-        if (outcome.kind === 'aborted') return;
-        if (outcome.kind === 'dead-letter') {
-          const written = await writeDeadLetter(
-            (t, m) => this.publishRaw(t, m),
-            message,
-            sub.groupId,
-            outcome,
-            sub.policy,
-            hooks,
-          );
-          if (!written) return;
-        }
-        this.broker.commit(sub.groupId, topic, partition, offset + 1);
+        // With a batch handler, what is waiting goes in one chunk; a chunk that fails goes one by one.
+        const size = sub.batchHandler ? Math.min(sub.maxBatch, messages.length - offset) : 1;
+        const chunk = Array.from({ length: size }, (_, k): RawMessage => {
+          const m = messages[offset + k]!;
+          return { topic, partition, offset: String(offset + k), ...m, headers: { ...m.headers } };
+        });
+        const done = await deliverChunk(chunk, sub, hooks, {
+          publishRaw: (t, m) => this.publishRaw(t, m),
+          settle: (message) => this.broker.commit(sub.groupId, topic, partition, Number(message.offset) + 1),
+          running: () => !signal.aborted,
+        });
+        if (!done) return;
       }
     } finally {
       this.#wakers.delete(id);
