@@ -87,67 +87,12 @@ export class HoldService {
   }
 
   /**
-   * Holds every line or none: lines merged per product and taken in product-id order with
-   * `available >= qty` conditional updates; the first failing line rolls the others back (savepoint) and the order is
-   * recorded REJECTED. StockReserved / StockRejected go through the outbox in the same transaction.
+   * Holds every line of one order or none (placeMany with one event): StockReserved / StockRejected go through the
+   * outbox in the same transaction.
    */
   async place(envelope: EventEnvelope<OrderPlacedPayload>): Promise<PlaceOutcome> {
-    const { orderId, customerId } = envelope.payload;
-    const lines = validPlacedLines(envelope.payload);
-    const em = this.#orm.em.fork();
-    const done = await handleOnce(em, ORDER_EVENTS_CONSUMER, envelope.id, async (tx): Promise<PlaceOutcome> => {
-      // The hold row first: a second OrderPlaced for the same order (another event id) finds it and does nothing.
-      const [created] = await tx.execute<{ expires_at: Date }[]>(
-        `insert into hold (order_id, customer_id, status, expires_at)
-         values (?, ?, 'HELD', now() + (? * interval '1 second'))
-         on conflict (order_id) do nothing returning expires_at`,
-        [orderId, customerId, this.#windowSeconds],
-      );
-      if (!created) {
-        this.#logger.warn({ orderId, eventId: envelope.id }, 'OrderPlaced for an order that already has a hold; ignored');
-        return { kind: 'duplicate' };
-      }
-      await tx.execute('savepoint hold_lines', [], 'run');
-      for (const line of lines) {
-        const res = await tx.execute<{ affectedRows: number }>(
-          `update stock set available = available - ?, reserved = reserved + ?, updated_at = now()
-            where product_id = ? and available >= ?`,
-          [line.quantity, line.quantity, line.productId, line.quantity],
-          'run',
-        );
-        if (res.affectedRows === 1) continue;
-        await tx.execute('rollback to savepoint hold_lines', [], 'run');
-        const [known] = await tx.execute<{ one: number }[]>('select 1 as one from stock where product_id = ?', [line.productId]);
-        const reason: StockRejectionReason = known ? 'OUT_OF_STOCK' : 'UNKNOWN_PRODUCT';
-        await tx.execute(
-          `update hold set status = 'REJECTED', reject_reason = ?, expires_at = null, updated_at = now() where order_id = ?`,
-          [reason, orderId],
-          'run',
-        );
-        await this.#emit(tx, envelope, { type: 'StockRejected', payload: { orderId, reason, productId: line.productId } });
-        return { kind: 'rejected', reason, productId: line.productId };
-      }
-      const params: unknown[] = [];
-      for (const line of lines) params.push(orderId, line.productId, line.quantity);
-      await tx.execute(
-        `insert into hold_line (order_id, product_id, quantity) values ${lines.map(() => '(?, ?, ?)').join(', ')}`,
-        params,
-        'run',
-      );
-      const holdExpiresAt = new Date(created.expires_at).toISOString();
-      await this.#emit(tx, envelope, { type: 'StockReserved', payload: { orderId, holdExpiresAt } });
-      return { kind: 'reserved', holdExpiresAt };
-    });
-    const outcome: PlaceOutcome = done.duplicate ? { kind: 'duplicate' } : done.result;
-    if (outcome.kind === 'reserved') {
-      // Its units stop counting as "admitted, not yet held" in the gate's reconcile math.
-      await this.#gate.settle(orderId);
-    } else if (outcome.kind === 'duplicate') {
-      const status = await this.#status(em, orderId);
-      if (status !== null && status !== 'REJECTED') await this.#gate.settle(orderId);
-    }
-    // A rejection's gate tokens are released by orders when it handles StockRejected (it owns the admission).
-    return outcome;
+    const [outcome] = await this.placeMany([envelope]);
+    return outcome!;
   }
 
   /**
@@ -170,9 +115,11 @@ export class HoldService {
   }
 
   /**
-   * Many OrderPlaced at once, each order all-or-nothing, with the outcome place() would give them one after another
-   * in this order: one transaction of a fixed number of statements (inbox, holds, the stock rows locked in product-id
-   * order, their new figures, lines, rejections, events), where place() needs about nine round trips per order.
+   * OrderPlaced events in order, each order all-or-nothing: lines merged per product; an order whose lines do not all
+   * fit in what is left is REJECTED (the first short line, in product-id order, is named), taking nothing. One
+   * transaction of a fixed number of statements however many orders: inbox, holds, the stock rows locked in
+   * product-id order, then their new figures, lines, rejections and events. A rejection's gate tokens are released by
+   * orders when it handles StockRejected (it owns the admission).
    */
   async placeMany(envelopes: readonly EventEnvelope<OrderPlacedPayload>[]): Promise<PlaceOutcome[]> {
     const placed = envelopes.map((envelope, index) => ({ index, envelope, orderId: envelope.payload.orderId, customerId: envelope.payload.customerId, lines: validPlacedLines(envelope.payload) }));
