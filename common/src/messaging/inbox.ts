@@ -70,6 +70,7 @@ export async function handleEachOnce<E extends { id: string }, T>(
   events: readonly E[],
   fn: (tx: SqlEntityManager, event: E) => Promise<T>,
 ): Promise<HandleOnceResult<T>[]> {
+  if (events.length === 0) return []; // a batch of nothing this consumer acts on: no transaction
   return em.transactional(async (tx) => {
     const fresh = await claimEvents(tx, consumer, events.map((e) => e.id));
     const results: HandleOnceResult<T>[] = [];

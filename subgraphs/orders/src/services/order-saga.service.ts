@@ -2,7 +2,7 @@ import type { Logger } from '@limitedcart/common';
 import type { AdmissionGate } from '@limitedcart/common/admission';
 import { INVENTORY_EVENTS, type StockRejectedPayload, type StockReservedPayload } from '@limitedcart/common/events/inventory-events';
 import { PAYMENT_EVENTS, type PaymentFailedPayload } from '@limitedcart/common/events/payment-events';
-import { handleEachOnce, handleOnce, NonRetryableError, type EventEnvelope, type OutboxRelay } from '@limitedcart/common/messaging';
+import { handleEachOnce, NonRetryableError, type EventEnvelope, type OutboxRelay } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from './order-record.ts';
 import type { OrderTransitions, TransitionResult } from './order-transitions.ts';
@@ -33,22 +33,14 @@ export class OrderSagaService {
 
   /** Routes an inventory.events or payments.events envelope; types the saga does not act on are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<SagaOutcome | undefined> {
-    const step = this.#step(envelope);
-    if (!step) return undefined;
-    const orderId = orderIdOf(envelope.payload);
-    const done = await handleOnce(this.#orm.em.fork(), SAGA_CONSUMER, envelope.id, (tx) => step(tx, orderId));
-    if (envelope.type === INVENTORY_EVENTS.rejected) {
-      // Nothing is held: the admission goes back (idempotent, so also after a redelivery or a cancel that came first).
-      await this.#gate.release(orderId);
-    }
-    if (done.duplicate) return 'duplicate';
-    if (done.result !== 'noted' && done.result !== 'missing') this.#relay.notify();
-    return done.result;
+    const [outcome] = await this.handleBatch([envelope]);
+    return outcome;
   }
 
   /**
-   * A batch of inventory.events / payments.events (the bus's batch handler): every step in one transaction with one
-   * inbox statement, in partition order; what handle() does after commit, once for all.
+   * A batch of inventory.events / payments.events (the bus's batch handler, and handle() with one): every step in one
+   * transaction with one inbox statement, in partition order; then, once for all, the admissions of rejected orders
+   * go back and the relay is woken.
    */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(SagaOutcome | undefined)[]> {
     const steps = envelopes.map((envelope) => {
@@ -58,6 +50,8 @@ export class OrderSagaService {
     const acting = steps.filter((s) => s !== null);
     const done = await handleEachOnce(this.#orm.em.fork(), SAGA_CONSUMER, acting, (tx, s) => s.step(tx, s.orderId));
     const outcomes = new Map(acting.map((s, i) => [s, done[i]!.duplicate ? ('duplicate' as const) : done[i]!.result]));
+    // Nothing is held for a rejected order: its admission goes back (idempotent, so also after a redelivery or a cancel
+    // that came first).
     await Promise.all(acting.filter((s) => s.envelope.type === INVENTORY_EVENTS.rejected).map((s) => this.#gate.release(s.orderId)));
     if ([...outcomes.values()].some((o) => o !== 'duplicate' && o !== 'noted' && o !== 'missing')) this.#relay.notify();
     return steps.map((s) => (s ? outcomes.get(s) : undefined));

@@ -4,7 +4,7 @@ import {
   type OrderAwaitingPaymentPayload,
   type OrderPlacedPayload,
 } from '@limitedcart/common/events/order-events';
-import { handleEachOnce, handleOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
+import { handleEachOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import type { PaymentService } from './payment.service.ts';
 
@@ -44,13 +44,11 @@ export class OrderProjectionService {
 
   /** Routes an orders.events envelope; types payments does not care about are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<ProjectionOutcome | undefined> {
-    const apply = this.#effect(envelope);
-    if (!apply) return undefined;
-    const done = await handleOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, envelope.id, apply);
-    return done.duplicate ? { kind: 'duplicate' } : done.result;
+    const [outcome] = await this.handleBatch([envelope]);
+    return outcome;
   }
 
-  /** A batch of orders.events (the bus's batch handler): one transaction and one inbox statement, in partition order. */
+  /** A batch of orders.events (the bus's batch handler, and handle() with one): one transaction and one inbox statement, in order. */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(ProjectionOutcome | undefined)[]> {
     const effects = envelopes.map((envelope) => {
       const apply = this.#effect(envelope);
