@@ -72,7 +72,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { query, variables, operationName, extensions } = options.request;
     if (!query) throw new Error('Missing query');
-    const answer = await this.#client.post(JSON.stringify({ query, variables, operationName, extensions }), this.headers(options.context));
+    const answer = await this.#client.post(JSON.stringify({ query, variables, operationName, extensions }), this.#headers(options.context));
     const body = answer.contentType.startsWith('application/json') || answer.contentType.startsWith('application/graphql-response+json') ? (JSON.parse(answer.body) as unknown) : answer.body;
     if (answer.status < 200 || answer.status > 299) throw errorFromAnswer(answer, body);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body)}`);
@@ -80,7 +80,7 @@ export class ForwardingDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /** The headers of a subgraph call. Health checks and schema loading carry no request context. */
-  headers(context: Partial<GatewayContext> | undefined): Record<string, string> {
+  #headers(context: Partial<GatewayContext> | undefined): Record<string, string> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (context?.authorization) {
       headers.authorization = context.authorization;
