@@ -90,10 +90,52 @@ export function envelopeBatchHandler<T>(handler: EventBatchHandler<T>): RawBatch
 
 export const DEFAULT_MAX_BATCH = 100;
 
-/** SubscribeOptions as the raw options every backend stores: envelope handlers wrapped to parse first. */
+/**
+ * SubscribeOptions as the raw options every backend stores: envelope handlers wrapped to parse first, and the batch
+ * handler's concurrent calls merged (mergeConcurrentCalls).
+ */
 export function rawSubscribeOptions<T>(options: SubscribeOptions<T>): RawSubscribeOptions {
   const { handler, batchHandler, ...rest } = options;
-  return { ...rest, handler: envelopeHandler(handler), ...(batchHandler ? { batchHandler: envelopeBatchHandler(batchHandler) } : {}) };
+  return { ...rest, handler: envelopeHandler(handler), ...(batchHandler ? { batchHandler: mergeConcurrentCalls(envelopeBatchHandler(batchHandler)) } : {}) };
+}
+
+/**
+ * A batch handler whose concurrent calls are merged, as a database merges commits: the partitions a member consumes in
+ * parallel each bring a few messages, and while one call runs, those that arrive wait and then go together in the
+ * next. A row every call locks (a drop's stock) is then locked once per round instead of once per partition, and the
+ * round costs one transaction. Each partition's messages keep their order (partitions never share a key). A merged
+ * call that fails fails each of its callers, which then deliver their own messages one by one.
+ */
+export function mergeConcurrentCalls(handler: RawBatchHandler): RawBatchHandler {
+  interface Call {
+    messages: RawMessage[];
+    ctxs: MessageContext[];
+    settle: (failure: { error: unknown } | undefined) => void;
+  }
+  let waiting: Call[] = [];
+  let busy = false;
+  const drain = async (): Promise<void> => {
+    while (waiting.length > 0) {
+      const calls = waiting;
+      waiting = [];
+      let failure: { error: unknown } | undefined;
+      try {
+        await handler(calls.flatMap((c) => c.messages), calls.flatMap((c) => c.ctxs));
+      } catch (error) {
+        failure = { error };
+      }
+      for (const call of calls) call.settle(failure);
+    }
+    busy = false;
+  };
+  return (messages, ctxs) =>
+    new Promise<void>((resolve, reject) => {
+      waiting.push({ messages, ctxs, settle: (failure) => (failure ? reject(failure.error) : resolve()) });
+      if (busy) return;
+      busy = true;
+      // After this turn of the event loop: partitions of one fetch arrive together and go in the first call.
+      setImmediate(() => void drain());
+    });
 }
 
 /** What a backend's subscription needs to deliver messages. */
@@ -106,7 +148,7 @@ export interface Delivery {
 
 /**
  * Delivers `chunk` (consecutive messages of one partition, in order): in one call of the batch handler when there is
- * one and more than one message, else, or when that call fails, one by one with retries and dead letters. `settle`
+ * one (even for one message: it may be merged with other partitions'), else, or when that call fails, one by one with retries and dead letters. `settle`
  * acknowledges everything up to the message it is given. False when it stopped before the end (the consumer is
  * stopping, or a dead letter could not be written): the rest stays unacknowledged.
  */
@@ -120,7 +162,7 @@ export async function deliverChunk(
     running: () => boolean;
   },
 ): Promise<boolean> {
-  if (sub.batchHandler && chunk.length > 1 && (await deliverBatch(chunk, sub.groupId, sub.batchHandler, hooks))) {
+  if (sub.batchHandler && (await deliverBatch(chunk, sub.groupId, sub.batchHandler, hooks))) {
     await io.settle(chunk.at(-1)!);
     return true;
   }
@@ -135,7 +177,7 @@ export async function deliverChunk(
 }
 
 /**
- * One call of the batch handler for `messages` (consecutive, one partition). True when it succeeded: all of them are
+ * One call of the batch handler for `messages` (consecutive, one partition; merged with others by mergeConcurrentCalls). True when it succeeded: all of them are
  * handled. False when it failed (logged): the caller delivers them one by one instead.
  */
 export async function deliverBatch(messages: readonly RawMessage[], groupId: string, handler: RawBatchHandler, hooks: DeliveryHooks): Promise<boolean> {

@@ -59,6 +59,14 @@ export async function claimEvents(tx: SqlEntityManager, consumer: string, eventI
   return new Set(fresh.map((r) => r.event_id));
 }
 
+/** Work around a batch's steps, inside its transaction (e.g. lock all the rows first, write them all at the end). */
+export interface BatchSteps<E> {
+  /** Before the first step, with the events that will run (not processed before). */
+  before?(tx: SqlEntityManager, fresh: readonly E[]): Promise<void>;
+  /** After the last step, before the commit. */
+  after?(tx: SqlEntityManager): Promise<void>;
+}
+
 /**
  * handleOnce for a batch of events: one transaction and one inbox statement, then `fn` for each event not processed
  * before (nor earlier in the batch), in order, without a savepoint each. If anything throws, the whole batch rolls
@@ -69,14 +77,19 @@ export async function handleEachOnce<E extends { id: string }, T>(
   consumer: string,
   events: readonly E[],
   fn: (tx: SqlEntityManager, event: E) => Promise<T>,
+  steps: BatchSteps<E> = {},
 ): Promise<HandleOnceResult<T>[]> {
   if (events.length === 0) return []; // a batch of nothing this consumer acts on: no transaction
   return em.transactional(async (tx) => {
-    const fresh = await claimEvents(tx, consumer, events.map((e) => e.id));
+    const claimed = await claimEvents(tx, consumer, events.map((e) => e.id));
+    const fresh = events.filter((e) => claimed.delete(e.id)); // a repeat within the batch is a duplicate too
+    const running = new Set(fresh);
+    await steps.before?.(tx, fresh);
     const results: HandleOnceResult<T>[] = [];
     for (const event of events) {
-      results.push(fresh.delete(event.id) ? { duplicate: false, result: await fn(tx, event) } : { duplicate: true });
+      results.push(running.has(event) ? { duplicate: false, result: await fn(tx, event) } : { duplicate: true });
     }
+    await steps.after?.(tx);
     return results;
   });
 }

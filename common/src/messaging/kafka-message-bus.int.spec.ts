@@ -17,38 +17,6 @@ describeMessageBus('kafka', () => ({
 }));
 
 describe('KafkaMessageBus specifics', () => {
-  it('a consumer that gathers (gatherMs) still delivers a lone event, and a burst in batches', async () => {
-    const marker = `gather.${Date.now().toString(36)}`;
-    const topic = `test.${marker}`;
-    const consumer = new KafkaMessageBus({ brokers, clientId: 'gather-test', logger, partitions: 1 });
-    const producer = new KafkaMessageBus({ brokers, clientId: 'gather-test', logger, partitions: 1 });
-    const seen: number[] = [];
-    const batches: number[] = [];
-    try {
-      await consumer.subscribe<{ seq: number }>({
-        groupId: `g.${marker}`,
-        topics: [topic],
-        gatherMs: 100,
-        handler: async (env) => void seen.push(env.payload.seq),
-        batchHandler: async (envs) => {
-          batches.push(envs.length);
-          for (const env of envs) seen.push(env.payload.seq);
-        },
-      });
-      await consumer.start();
-      // Far below the 64 KB the broker waits for: it answers after gatherMs anyway.
-      await producer.publish(topic, [createEnvelope({ type: 'T', aggregateType: 'A', aggregateId: 'a', payload: { seq: 0 } })]);
-      await waitFor(() => seen.length === 1, 10_000, 'the lone event');
-      await producer.publish(topic, Array.from({ length: 30 }, (_, i) => createEnvelope({ type: 'T', aggregateType: 'A', aggregateId: 'a', payload: { seq: i + 1 } })));
-      await waitFor(() => seen.length === 31, 10_000, 'the burst');
-      expect(seen).toEqual(Array.from({ length: 31 }, (_, i) => i));
-      expect(Math.max(...batches)).toBeGreaterThan(1);
-    } finally {
-      await Promise.all([consumer.stop(), producer.stop()]);
-      await deleteKafkaArtifacts(brokers, marker, 'gather-cleanup');
-    }
-  });
-
   it('two members of one group share the partitions and together handle every event once, in key order', async () => {
     const marker = `share.${Date.now().toString(36)}`;
     const topic = `test.${marker}`;

@@ -39,7 +39,6 @@ interface Subscription {
   handler: RawHandler;
   batchHandler: RawBatchHandler | undefined;
   maxBatch: number;
-  gatherMs: number | undefined;
   policy: RetryPolicy;
   fromBeginning: boolean;
   concurrency: number;
@@ -129,7 +128,6 @@ export class KafkaMessageBus implements MessageBus {
       handler: options.handler,
       batchHandler: options.batchHandler,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
-      gatherMs: options.gatherMs,
       policy: retryPolicy({ ...this.#options.retry, ...options.retry }),
       fromBeginning: options.fromBeginning ?? true,
       concurrency: options.concurrency ?? 1,
@@ -243,7 +241,7 @@ export class KafkaMessageBus implements MessageBus {
       sessionTimeout: this.#options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.#options.heartbeatIntervalMs ?? 3_000,
       allowAutoTopicCreation: false,
-      ...(sub.gatherMs ? { minBytes: 64 * 1024, maxWaitTimeInMs: sub.gatherMs } : { maxWaitTimeInMs: this.#options.maxWaitTimeMs ?? 1_000 }),
+      maxWaitTimeInMs: this.#options.maxWaitTimeMs ?? 1_000,
     });
     consumer.on(consumer.events.CRASH, (event) =>
       this.#logger.error({ groupId: sub.groupId, err: event.payload.error, restart: event.payload.restart }, 'kafka consumer crashed'),

@@ -34,7 +34,9 @@ export interface MessageContext {
 export type EventHandler<T = unknown> = (envelope: EventEnvelope<T>, ctx: MessageContext) => Promise<void>;
 export type RawHandler = (message: RawMessage, ctx: MessageContext) => Promise<void>;
 /**
- * Consecutive messages of one partition, in order, handled all-or-nothing (typically one transaction). When it throws,
+ * Messages in partition order, handled all-or-nothing (typically one transaction): consecutive ones of a partition, and
+ * with `concurrency` above 1 those of the partitions that arrived meanwhile, appended (a key lives in one partition, so
+ * each key's events stay in order). When it throws,
  * the bus hands the same messages to the per-message handler one by one (retries and dead letters as usual), so a
  * poison message cannot hold its neighbours back.
  */
@@ -70,12 +72,6 @@ interface SubscribeBase {
   concurrency?: number;
   /** Most messages per call of the batch handler (default 100). */
   maxBatch?: number;
-  /**
-   * How long the broker may hold a fetch to gather more than a trickle (Kafka: up to this many ms or 64 KB, whichever
-   * comes first). For batch handlers under load: bigger batches, fewer transactions, at the price of this much
-   * latency per hop and a fetch this often when idle. Default: answer as soon as anything is there.
-   */
-  gatherMs?: number;
 }
 
 export interface SubscribeOptions<T = unknown> extends SubscribeBase {

@@ -7,7 +7,6 @@ export async function subscribeSagaEvents(bus: MessageBus, topicPrefix: string, 
     groupId: `${topicPrefix}orders.saga`,
     topics: [`${topicPrefix}${topicFor('inventory')}`, `${topicPrefix}${topicFor('payments')}`],
     concurrency,
-    gatherMs: 20,
     handler: async (envelope) => {
       await saga.handle(envelope);
     },

@@ -7,7 +7,6 @@ export async function subscribeOrderEvents(bus: MessageBus, topicPrefix: string,
     groupId: `${topicPrefix}payments.orders`,
     topics: [`${topicPrefix}${topicFor('orders')}`],
     concurrency,
-    gatherMs: 20,
     handler: async (envelope) => {
       await projection.handle(envelope);
     },
