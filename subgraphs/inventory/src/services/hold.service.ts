@@ -96,22 +96,17 @@ export class HoldService {
   }
 
   /**
-   * orders.events a batch at a time (the bus's batch handler): each run of OrderPlaced is held by placeMany in one
-   * transaction, other events one by one, all in partition order. If anything throws, the bus hands the same events
-   * to handle() one by one, and the inbox makes the ones already committed no-ops.
+   * orders.events a batch at a time (the bus's batch handler): every OrderPlaced held by one placeMany, first, then the
+   * other events one by one in order. Only one order's events need their order, and an order's OrderPlaced is its
+   * first event (a repeated one finds the hold and does nothing), so taking them first changes no outcome, while the
+   * drop's OrderAwaitingPayment, interleaved with its OrderPlaced, no longer split the batch into holds of one. If
+   * anything throws, the bus hands the same events to handle() one by one, and the inbox makes the ones already
+   * committed no-ops.
    */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<void> {
-    let run: EventEnvelope<OrderPlacedPayload>[] = [];
-    for (const envelope of envelopes) {
-      if (envelope.type === ORDER_EVENTS.placed) {
-        run.push(envelope as EventEnvelope<OrderPlacedPayload>);
-        continue;
-      }
-      if (run.length) await this.placeMany(run);
-      run = [];
-      await this.handle(envelope);
-    }
-    if (run.length) await this.placeMany(run);
+    const placed = envelopes.filter((e): e is EventEnvelope<OrderPlacedPayload> => e.type === ORDER_EVENTS.placed);
+    if (placed.length) await this.placeMany(placed);
+    for (const envelope of envelopes) if (envelope.type !== ORDER_EVENTS.placed) await this.handle(envelope);
   }
 
   /**
