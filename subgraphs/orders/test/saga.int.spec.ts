@@ -162,4 +162,29 @@ describe('the saga', () => {
     expect(await h.saga.handle(reserved(a.orderId))).toBe('refused');
     expect(await typesOf(a.orderId)).toEqual(['OrderPlaced', 'OrderAwaitingPayment', 'OrderConfirmed']);
   });
+
+  it('in one batch: paid, its hold lapsing after (refund requested, CONFIRMED kept), refunded; ten orders reserved at once', async () => {
+    const a = await placed();
+    const many = await Promise.all(Array.from({ length: 10 }, () => placed()));
+    const refunded = sagaEvent('PaymentRefunded', { orderId: a.orderId, paymentId: randomUUID(), amountMinor: 2500, currency: 'USD' });
+    const outcomes = await h.saga.handleBatch([
+      reserved(a.orderId),
+      ...many.map((m) => reserved(m.orderId)),
+      succeeded(a.orderId),
+      sagaEvent('HoldExpired', { orderId: a.orderId }),
+      refunded,
+    ]);
+    expect(outcomes).toEqual(['applied', ...many.map(() => 'applied'), 'applied', 'refund-requested', 'applied']);
+    const order = await statusOf(a.orderId);
+    expect(order.status).toBe('REFUNDED');
+    expect(order.failureReason).toBe('the stock hold expired before the payment settled');
+    expect(await historyOf(a.orderId)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'CONFIRMED', 'REFUNDED']);
+    expect(await typesOf(a.orderId)).toEqual(['OrderPlaced', 'OrderAwaitingPayment', 'OrderConfirmed', 'OrderRefundRequested', 'OrderRefunded']);
+    const versions = (await eventsOf(h, a.orderId)).filter((e) => e.type === 'OrderStatusChanged').map((e) => e.payload.version);
+    expect(versions).toEqual([1, 2, 3, 4]);
+    for (const m of many) {
+      expect((await statusOf(m.orderId)).status).toBe('AWAITING_PAYMENT');
+      expect(await historyOf(m.orderId)).toEqual(['PENDING', 'AWAITING_PAYMENT']);
+    }
+  });
 });

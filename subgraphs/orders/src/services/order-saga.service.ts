@@ -39,7 +39,7 @@ export class OrderSagaService {
 
   /**
    * A batch of inventory.events / payments.events (the bus's batch handler, and handle() with one): every step in one
-   * transaction with one inbox statement, in partition order; then, once for all, the admissions of rejected orders
+   * transaction with one inbox statement, in partition order, its orders locked and written a statement each; then, once for all, the admissions of rejected orders
    * go back and the relay is woken.
    */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(SagaOutcome | undefined)[]> {
@@ -48,7 +48,11 @@ export class OrderSagaService {
       return step ? { envelope, id: envelope.id, step, orderId: orderIdOf(envelope.payload) } : null;
     });
     const acting = steps.filter((s) => s !== null);
-    const done = await handleEachOnce(this.#orm.em.fork(), SAGA_CONSUMER, acting, (tx, s) => s.step(tx, s.orderId));
+    // One statement locks the batch's orders and one writes their changes (OrderTransitions' batch).
+    const done = await handleEachOnce(this.#orm.em.fork(), SAGA_CONSUMER, acting, (tx, s) => s.step(tx, s.orderId), {
+      before: (tx, fresh) => this.#transitions.begin(tx, fresh.map((s) => s.orderId)),
+      after: (tx) => this.#transitions.flush(tx),
+    });
     const outcomes = new Map(acting.map((s, i) => [s, done[i]!.duplicate ? ('duplicate' as const) : done[i]!.result]));
     // Nothing is held for a rejected order: its admission goes back (idempotent, so also after a redelivery or a cancel
     // that came first).
