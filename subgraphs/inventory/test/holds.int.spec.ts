@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HoldService } from '../src/services/hold.service.ts';
 import { inventoryTopic } from '../src/services/inventory-events.ts';
 import {
@@ -224,6 +224,28 @@ describe('holds in batches (placeMany / handleBatch)', () => {
     expect(await stockOf(db.orm, a!)).toEqual({ available: 0, reserved: 3, sold: 0, received: 3 });
     expect(await stockOf(db.orm, b!)).toEqual({ available: 0, reserved: 1, sold: 0, received: 1 });
     expect((await eventsOf(ids[1]!)).map((e) => e.type)).toEqual(['StockRejected']);
+  });
+
+  it('handleBatch holds the OrderPlaced of a batch in one placeMany, whatever events lie between them', async () => {
+    const productId = randomUUID();
+    await seedStock(db.orm, productId, 3);
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const spy = vi.spyOn(holds, 'placeMany');
+    try {
+      // A drop's orders.events: each order's OrderAwaitingPayment follows its OrderPlaced, interleaved with others'.
+      await holds.handleBatch([
+        orderPlaced(ids[0]!, randomUUID(), [{ productId, quantity: 1 }]),
+        orderEvent('OrderAwaitingPayment', randomUUID()),
+        orderPlaced(ids[1]!, randomUUID(), [{ productId, quantity: 1 }]),
+        orderEvent('OrderAwaitingPayment', randomUUID()),
+        orderPlaced(ids[2]!, randomUUID(), [{ productId, quantity: 1 }]),
+      ]);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0]![0].map((e) => e.payload.orderId)).toEqual(ids);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await stockOf(db.orm, productId)).toEqual({ available: 0, reserved: 3, sold: 0, received: 3 });
   });
 
   it('handleBatch keeps partition order across event types: an order cancelled in the same batch is released', async () => {
