@@ -92,7 +92,7 @@ export function orderPlaced(orderId: string, customerId: string, lines: OrderLin
   return createEnvelope({ type: 'OrderPlaced', aggregateType: 'Order', aggregateId: orderId, payload: { orderId, customerId, lines } });
 }
 
-export function orderEvent(type: 'OrderConfirmed' | 'OrderCancelled' | 'OrderRefunded', orderId: string): EventEnvelope<{ orderId: string }> {
+export function orderEvent(type: 'OrderAwaitingPayment' | 'OrderConfirmed' | 'OrderCancelled' | 'OrderRefunded', orderId: string): EventEnvelope<{ orderId: string }> {
   return createEnvelope({ type, aggregateType: 'Order', aggregateId: orderId, payload: { orderId } });
 }
 

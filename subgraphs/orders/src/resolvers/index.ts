@@ -21,7 +21,7 @@ export function ordersResolvers(deps: OrdersResolverDeps): GraphQLResolverMap<Re
   return {
     DateTime: DateTimeScalar,
     Query: queryResolvers(deps.cart, deps.orders, loaders) as ResolverGroup,
-    Mutation: mutationResolvers(deps.cart, deps.placement, deps.orders) as ResolverGroup,
+    Mutation: mutationResolvers(deps.cart, deps.placement, deps.orders, loaders) as ResolverGroup,
     Order: orderResolvers(deps.orders, loaders) as ResolverGroup,
     OrderItem: orderItemResolvers as ResolverGroup,
     Cart: cartResolvers as ResolverGroup,

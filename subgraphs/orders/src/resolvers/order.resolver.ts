@@ -27,7 +27,7 @@ export function orderResolvers(orders: OrderService, loaders: OrderLoaders) {
 }
 
 export const orderItemResolvers = {
-  product: (line: OrderLineView) => ({ __typename: 'Product', id: line.productId }),
+  product: (line: OrderLineView) => ({ __typename: 'Product', id: line.productId, name: line.productName }),
   unitPrice: (line: OrderLineView & { currency: string }) => money(line.unitPriceMinor, line.currency),
   lineTotal: (line: OrderLineView & { currency: string }) => money(line.unitPriceMinor * line.quantity, line.currency),
 };

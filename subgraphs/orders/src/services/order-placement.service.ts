@@ -10,6 +10,7 @@ import type { CatalogService } from './catalog.service.ts';
 import { ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
 import type { OrderEvent } from './order-events.ts';
 import { statusChanged } from './order-transitions.ts';
+import type { OrderLineView } from './order.service.ts';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
@@ -18,7 +19,10 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
 }
 
-export type PlaceOrderResult = { order: OrderRecord; userErrors: [] } | { order: null; userErrors: UserError[] };
+export type PlaceOrderResult =
+  /** `lines`: those of an order just recorded, so its answer reads nothing back. */
+  | { order: OrderRecord; userErrors: []; lines?: OrderLineView[] }
+  | { order: null; userErrors: UserError[]; lines?: undefined };
 
 export interface OrderPlacementOptions {
   orm: MikroORM;
@@ -31,6 +35,7 @@ export interface OrderPlacementOptions {
 }
 
 interface PricedLine extends CartLine {
+  name: string;
   unitPriceMinor: number;
   currency: string;
   maxPerCustomer: number | null;
@@ -85,7 +90,7 @@ export class OrderPlacementService {
     for (const [i, line] of lines.entries()) {
       const product = products.get(line.productId);
       if (!sellable(product)) return refuse(userError('NOT_FOUND', 'No such product for sale.', ['input', 'items', String(i), 'productId']));
-      priced.push({ ...line, unitPriceMinor: product.priceMinor, currency: product.currency, maxPerCustomer: product.maxPerCustomer });
+      priced.push({ ...line, name: product.name, unitPriceMinor: product.priceMinor, currency: product.currency, maxPerCustomer: product.maxPerCustomer });
     }
     const currency = priced[0]!.currency;
     if (priced.some((l) => l.currency !== currency)) {
@@ -182,7 +187,8 @@ export class OrderPlacementService {
     }
     this.#relay.notify();
     if (o.fromCart) await this.#cart.removeLines(customerId, o.lines.map((l) => l.productId));
-    return { order, userErrors: [] };
+    const recorded = priced.map((l) => ({ orderId, productId: l.productId, productName: l.name, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor }));
+    return { order, userErrors: [], lines: recorded };
   }
 }
 

@@ -10,6 +10,8 @@ export const MAX_CANCEL_REASON_LENGTH = 500;
 export interface OrderLineView {
   orderId: string;
   productId: string;
+  /** Provided to the gateway on OrderItem.product (@provides), so an order's page needs no products call for it. */
+  productName: string;
   quantity: number;
   unitPriceMinor: number;
 }
@@ -79,12 +81,17 @@ export class OrderService {
     return order.customerId === viewer.id || isAdmin(viewer) ? order : null;
   }
 
+  /** With each product's name from the catalog projection (every ordered product is in it, archived ones stay). */
   async linesOf(orderIds: readonly string[]): Promise<Map<string, OrderLineView[]>> {
-    const rows = await this.#orm.em.fork().execute<{ order_id: string; product_id: string; quantity: number; unit_price_minor: string }[]>(
-      'select order_id, product_id, quantity, unit_price_minor from order_line where order_id in (?) order by order_id, position',
+    const rows = await this.#orm.em.fork().execute<{ order_id: string; product_id: string; quantity: number; unit_price_minor: string; name: string }[]>(
+      `select l.order_id, l.product_id, l.quantity, l.unit_price_minor, c.name
+         from order_line l left join catalog_product c on c.id = l.product_id
+        where l.order_id in (?) order by l.order_id, l.position`,
       [[...orderIds]],
     );
-    return groupByOrder(rows.map((r) => ({ orderId: r.order_id, productId: r.product_id, quantity: r.quantity, unitPriceMinor: Number(r.unit_price_minor) })));
+    return groupByOrder(
+      rows.map((r) => ({ orderId: r.order_id, productId: r.product_id, productName: r.name, quantity: r.quantity, unitPriceMinor: Number(r.unit_price_minor) })),
+    );
   }
 
   async historyOf(orderIds: readonly string[]): Promise<Map<string, StatusChangeView[]>> {
