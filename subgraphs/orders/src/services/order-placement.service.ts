@@ -4,7 +4,7 @@ import type { AdmissionGate } from '@limitedcart/common/admission';
 import { ORDER_AGGREGATE } from '@limitedcart/common/events/order-events';
 import { pgPoolOf, type PgPool } from '@limitedcart/common/db';
 import { orderEnvelopes, outboxInsertFromJson, type OutboxRelay } from '@limitedcart/common/messaging';
-import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { MAX_CART_LINES, MAX_LINE_QUANTITY, sellable, type CartLine, type CartService } from './cart.service.ts';
 import type { CatalogService } from './catalog.service.ts';
 import { ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
@@ -75,11 +75,10 @@ export class OrderPlacementService {
     const fromCart = input.items === undefined || input.items === null;
     const lines = fromCart ? await this.#cart.lines(customerId) : input.items!;
     const requestHash = hashLines(lines);
-    const em = this.#orm.em.fork();
     // An input error may be a retry of an order placed earlier (its cart since emptied, its product since archived):
     // that retry gets its order back. Errors are rare, so only they pay for the lookup.
     const refuse = async (error: UserError): Promise<PlaceOrderResult> => {
-      const earlier = await findByKey(em, customerId, key);
+      const earlier = await findByKey(this.#orm, customerId, key);
       return earlier ? sameRequest(earlier, fromCart, requestHash) : fail(error);
     };
 
@@ -107,7 +106,7 @@ export class OrderPlacementService {
     for (;;) {
       const admission = await this.#gate.admit({ orderId, customerId, lines: priced }, { earlierOrderChecked });
       if (admission.admitted && !admission.earlier) {
-        return this.#record(ctx, em, { orderId, customerId, key, requestHash, priced, currency, totalMinor, fromCart, lines });
+        return this.#record(ctx, { orderId, customerId, key, requestHash, priced, currency, totalMinor, fromCart, lines });
       }
       if (!admission.admitted && admission.reason !== 'GATE_UNREADY') {
         const i = priced.findIndex((l) => l.productId === admission.productId);
@@ -119,7 +118,7 @@ export class OrderPlacementService {
       // Admitted earlier (a retry, or a twin still writing its order), or a gate that lost its data and cannot
       // tell: PostgreSQL, the record, answers. A twin that failed gives its tokens back and forgets the id, so
       // the next round decides again.
-      const earlier = await findByKey(em, customerId, key);
+      const earlier = await findByKey(this.#orm, customerId, key);
       if (earlier) return sameRequest(earlier, fromCart, requestHash);
       if (!admission.admitted) {
         earlierOrderChecked = true;
@@ -134,7 +133,7 @@ export class OrderPlacementService {
    * The admitted order, its lines, first history entry and events in one statement (atomic on its own: one round
    * trip and one commit instead of a seven-step transaction, prepared once per connection); tokens back if it fails.
    */
-  async #record(ctx: RequestContext, em: SqlEntityManager, o: AdmittedOrder): Promise<PlaceOrderResult> {
+  async #record(ctx: RequestContext, o: AdmittedOrder): Promise<PlaceOrderResult> {
     const { orderId, customerId, priced } = o;
     const now = new Date();
     const order: OrderRecord = {
@@ -181,7 +180,7 @@ export class OrderPlacementService {
       // restored). Give these tokens back, keep the id known, and answer with that order.
       const duplicate = (error as { code?: string }).code === UNIQUE_VIOLATION;
       await this.#gate.release(orderId, { forget: !duplicate }).catch((err: unknown) => ctx.logger.error({ err, orderId }, 'could not give back admission tokens'));
-      const earlier = duplicate ? await findByKey(em, customerId, o.key) : null;
+      const earlier = duplicate ? await findByKey(this.#orm, customerId, o.key) : null;
       if (earlier) return sameRequest(earlier, o.fromCart, o.requestHash);
       throw error;
     }
@@ -243,8 +242,9 @@ export function orderIdFor(customerId: string, key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-async function findByKey(em: SqlEntityManager, customerId: string, key: string): Promise<(OrderRecord & { requestHash: string }) | null> {
-  const [row] = await em.execute<(OrderRow & { request_hash: string })[]>(
+async function findByKey(orm: MikroORM, customerId: string, key: string): Promise<(OrderRecord & { requestHash: string }) | null> {
+  // A fork only here: a first request (the drop's every request) needs no entity manager at all.
+  const [row] = await orm.em.fork().execute<(OrderRow & { request_hash: string })[]>(
     `select ${ORDER_COLUMNS}, request_hash from orders where customer_id = ? and idempotency_key = ?`,
     [customerId, key],
   );
