@@ -28,7 +28,7 @@ export { MemoryBroker, MemoryMessageBus } from './memory-message-bus.ts';
 export type { MemoryMessageBusOptions } from './memory-message-bus.ts';
 export { KafkaMessageBus } from './kafka-message-bus.ts';
 export type { KafkaMessageBusOptions } from './kafka-message-bus.ts';
-export { OUTBOX_TABLE, CreateOutboxTable, addToOutbox, outboxInsertFromJson, outboxMigrations } from './outbox.ts';
+export { OUTBOX_TABLE, CreateOutboxTable, addToOutbox, noteOutboxRows, outboxInsertFromJson, outboxMigrations } from './outbox.ts';
 export { OutboxRelay } from './outbox-relay.ts';
 export type { OutboxRelayOptions } from './outbox-relay.ts';
 export { INBOX_TABLE, CreateInboxTable, claimEvents, handleEachOnce, handleOnce, inboxMigrations, pruneInbox } from './inbox.ts';

@@ -1,8 +1,9 @@
 // Publishes committed outbox rows to the bus in sequence order, then marks them published.
 //
-// Wake-up: a short poll (default 50 ms; an idle poll is one indexed query) plus `notify()`, which a
-// service may call right after its commit for zero-delay publishing. (LISTEN/NOTIFY was measured and
-// dropped: NOTIFY serialises every notifying commit on the server.)
+// Wake-up: every commit of a MikroORM transaction that queued outbox rows (addToOutbox, noteOutboxRows) wakes the
+// relay of that ORM; a writer through a plain pg client calls `notify()` after its commit. A slow poll (default 1 s,
+// one indexed query) is the safety net, a quick one (50 ms) follows a batch another relay held the lock for.
+// (LISTEN/NOTIFY was measured and dropped: NOTIFY serialises every notifying commit on the server.)
 // Several relays of one service may run: each batch is taken under a transaction-scoped advisory
 // lock, so one relay publishes at a time and per-aggregate order holds; the others stand by.
 // Delivery is at-least-once: a crash between publish and commit republishes (consumers use the inbox).
@@ -12,7 +13,7 @@ import { pgPoolOf, type PgPool } from '../db/pg-pool.ts';
 import { sleep } from './delivery.ts';
 import type { EventEnvelope } from './envelope.ts';
 import type { MessageBus } from './message-bus.ts';
-import { OUTBOX_TABLE } from './outbox.ts';
+import { OUTBOX_TABLE, queuedOutboxRows } from './outbox.ts';
 
 export interface OutboxRelayOptions {
   orm: MikroORM;
@@ -20,7 +21,7 @@ export interface OutboxRelayOptions {
   logger?: Logger;
   /** Rows per publish (default 200). */
   batchSize?: number;
-  /** Idle poll interval (default 50 ms): the worst-case delay between a commit and its publication. */
+  /** Idle poll interval (default 1 s): the worst-case delay of a commit nothing woke the relay for. */
   pollIntervalMs?: number;
   /**
    * How long a `notify()` waits before publishing (default 3 ms), so the commits of a busy moment go out as one
@@ -41,6 +42,9 @@ type BatchResult = 'empty' | 'partial' | 'full' | 'locked';
 
 // One advisory-lock key for the relay; lock keys are per database, and each service has its own.
 const RELAY_LOCK_KEY = '7263431750871046721';
+
+/** After a batch another relay (a replica) held the lock for: look again soon, it may have missed a later commit. */
+const LOCKED_RETRY_MS = 50;
 
 interface OutboxRow {
   seq: string;
@@ -70,6 +74,7 @@ export class OutboxRelay {
   #lastPrune = 0;
   #exclusive: Promise<unknown> = Promise.resolve();
   #published = 0;
+  #listening = false;
 
   constructor(options: OutboxRelayOptions) {
     this.#orm = options.orm;
@@ -77,7 +82,7 @@ export class OutboxRelay {
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#batchSize = options.batchSize ?? 200;
     if (!Number.isSafeInteger(this.#batchSize) || this.#batchSize < 1) throw new TypeError('batchSize must be a positive integer');
-    this.#pollIntervalMs = options.pollIntervalMs ?? 50;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#lingerMs = options.lingerMs ?? 3;
     this.#initialBackoffMs = options.initialBackoffMs ?? 100;
     this.#maxBackoffMs = options.maxBackoffMs ?? 5_000;
@@ -96,6 +101,14 @@ export class OutboxRelay {
     this.#running = true;
     this.#stopSignal = new AbortController();
     this.#pool = await pgPoolOf(this.#orm);
+    if (!this.#listening) {
+      this.#listening = true;
+      this.#orm.em.getEventManager().registerSubscriber({
+        afterTransactionCommit: (args) => {
+          if (queuedOutboxRows(args.transaction)) this.notify();
+        },
+      });
+    }
     this.#dirty = true; // rows left by a previous run
     this.#loop = this.#run();
   }
@@ -161,7 +174,7 @@ export class OutboxRelay {
       // A full batch may have left rows behind: look again at once. A partial one took everything committed until
       // then; what commits later notifies (or the poll finds it).
       if (result === 'full' || (this.#dirty && result !== 'locked')) continue;
-      await this.#idle(this.#pollIntervalMs);
+      await this.#idle(result === 'locked' ? Math.min(LOCKED_RETRY_MS, this.#pollIntervalMs) : this.#pollIntervalMs);
     }
   }
 
@@ -196,7 +209,7 @@ export class OutboxRelay {
     // A connection that failed without a clean rollback is destroyed rather than returned to the pool.
     let broken: Error | undefined;
     try {
-      // The idle path, 20 times a second: one index probe, no transaction, no lock.
+      // The idle path (the slow poll): one index probe, no transaction, no lock.
       if (!skipProbe) {
         const pending = await client.query(`select 1 from ${OUTBOX_TABLE} where published_at is null limit 1`);
         if (pending.rows.length === 0) return 'empty';

@@ -51,14 +51,30 @@ export async function addToOutbox(em: SqlEntityManager, topic: string, envelopes
     [JSON.stringify(aggregates)],
   );
   await em.execute(outboxInsertFromJson('?', '?'), [topic, JSON.stringify(envelopes)], 'run');
-  // No NOTIFY: it serialises all notifying commits server-wide (measured -35% write throughput);
-  // the relay polls every 50 ms, and a service may call relay.notify() after its commit.
+  noteOutboxRows(em);
+}
+
+// Transactions (MikroORM's transaction contexts) that queued outbox rows: their commit wakes the relay of their
+// ORM (OutboxRelay listens for commits). No NOTIFY: it serialises all notifying commits server-wide (measured -35 %
+// write throughput).
+const queuedRows = new WeakSet<object>();
+
+/** Marks `em`'s transaction as one that queued outbox rows (addToOutbox does; so must a raw outboxInsertFromJson). */
+export function noteOutboxRows(em: SqlEntityManager): void {
+  const transaction = em.getTransactionContext();
+  if (transaction) queuedRows.add(transaction);
+}
+
+/** Whether the transaction that just committed queued outbox rows. */
+export function queuedOutboxRows(transaction: object | undefined): boolean {
+  return transaction !== undefined && queuedRows.has(transaction);
 }
 
 /**
  * `insert … select` of outbox rows from one jsonb array of envelopes (bind JSON.stringify(envelopes) to
  * `envelopesParam`, the topic to `topicParam`), for a statement that also writes the state change: one round trip
- * instead of a transaction's steps. Without addToOutbox's per-aggregate lock, so only for events of aggregates no
+ * instead of a transaction's steps. Inside a MikroORM transaction, call noteOutboxRows(tx) too; through a plain pg
+ * client, relay.notify() after the commit. Without addToOutbox's per-aggregate lock, so only for events of aggregates no
  * other transaction can write events of meanwhile (ones this transaction creates, or holds the row lock of).
  * Placeholders are the caller's: `?` through MikroORM, `$n` through pg.
  */

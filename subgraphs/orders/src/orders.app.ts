@@ -70,8 +70,8 @@ export async function startOrders(config: Config, logger: Logger, options: Order
   const cart = new CartService({ redis, catalog, redisPrefix: config.redisPrefix, ttlSeconds: config.cartTtlSeconds, storeCurrency: config.storeCurrency });
   const transitions = new OrderTransitions({ topic, logger });
   const placement = new OrderPlacementService({ orm, gate, catalog, cart, relay, topic });
-  const orders = new OrderService({ orm, transitions, relay });
-  const saga = new OrderSagaService({ orm, transitions, gate, relay, logger });
+  const orders = new OrderService({ orm, transitions });
+  const saga = new OrderSagaService({ orm, transitions, gate, logger });
   try {
     await restoreGateIfLost(orm, gate, logger);
     await subscribeProductEvents(bus, config.topicPrefix, catalog);

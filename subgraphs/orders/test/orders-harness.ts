@@ -66,8 +66,8 @@ export async function openHarness(label: string, cartTtlSeconds = 3600): Promise
     cart,
     transitions,
     placement: new OrderPlacementService({ orm, gate, catalog, cart, relay, topic }),
-    orders: new OrderService({ orm, transitions, relay }),
-    saga: new OrderSagaService({ orm, transitions, gate, relay, logger: silentLogger }),
+    orders: new OrderService({ orm, transitions }),
+    saga: new OrderSagaService({ orm, transitions, gate, logger: silentLogger }),
     redisPrefix,
     async close() {
       let cursor = '0';

@@ -7,7 +7,7 @@ import {
   type OrderRefundedPayload,
 } from '@limitedcart/common/events/order-events';
 import { INVENTORY_AGGREGATE, type StockRejectionReason } from '@limitedcart/common/events/inventory-events';
-import { claimEvents, handleOnce, NonRetryableError, orderEnvelopes, outboxInsertFromJson, type EventEnvelope } from '@limitedcart/common/messaging';
+import { claimEvents, handleOnce, NonRetryableError, noteOutboxRows, orderEnvelopes, outboxInsertFromJson, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import type { HoldStatus } from '../entities/hold.entity.ts';
 import { emitInventoryEvents, type InventoryEvent } from './inventory-events.ts';
@@ -197,6 +197,7 @@ export class HoldService {
         ],
         'run',
       );
+      noteOutboxRows(tx);
     });
     // After commit, as place() does: reserved units stop counting as pending in the gate; a duplicate settles again
     // unless its order was rejected (a crash between commit and settle is repaired this way).

@@ -2,7 +2,7 @@ import type { Logger } from '@limitedcart/common';
 import type { AdmissionGate } from '@limitedcart/common/admission';
 import { INVENTORY_EVENTS, type StockRejectedPayload, type StockReservedPayload } from '@limitedcart/common/events/inventory-events';
 import { PAYMENT_EVENTS, type PaymentFailedPayload } from '@limitedcart/common/events/payment-events';
-import { handleEachOnce, NonRetryableError, type EventEnvelope, type OutboxRelay } from '@limitedcart/common/messaging';
+import { handleEachOnce, NonRetryableError, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import { isUuid } from './order-record.ts';
 import type { OrderTransitions, TransitionResult } from './order-transitions.ts';
@@ -20,14 +20,12 @@ export class OrderSagaService {
   readonly #orm: MikroORM;
   readonly #transitions: OrderTransitions;
   readonly #gate: AdmissionGate;
-  readonly #relay: OutboxRelay;
   readonly #logger: Logger;
 
-  constructor(options: { orm: MikroORM; transitions: OrderTransitions; gate: AdmissionGate; relay: OutboxRelay; logger: Logger }) {
+  constructor(options: { orm: MikroORM; transitions: OrderTransitions; gate: AdmissionGate; logger: Logger }) {
     this.#orm = options.orm;
     this.#transitions = options.transitions;
     this.#gate = options.gate;
-    this.#relay = options.relay;
     this.#logger = options.logger;
   }
 
@@ -40,7 +38,7 @@ export class OrderSagaService {
   /**
    * A batch of inventory.events / payments.events (the bus's batch handler, and handle() with one): every step in one
    * transaction with one inbox statement, in partition order, its orders locked and written a statement each; then, once for all, the admissions of rejected orders
-   * go back and the relay is woken.
+   * go back (the commit has woken the relay).
    */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(SagaOutcome | undefined)[]> {
     const steps = envelopes.map((envelope) => {
@@ -57,7 +55,6 @@ export class OrderSagaService {
     // Nothing is held for a rejected order: its admission goes back (idempotent, so also after a redelivery or a cancel
     // that came first).
     await Promise.all(acting.filter((s) => s.envelope.type === INVENTORY_EVENTS.rejected).map((s) => this.#gate.release(s.orderId)));
-    if ([...outcomes.values()].some((o) => o !== 'duplicate' && o !== 'noted' && o !== 'missing')) this.#relay.notify();
     return steps.map((s) => (s ? outcomes.get(s) : undefined));
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@limitedcart/common';
 import { ORDER_AGGREGATE } from '@limitedcart/common/events/order-events';
-import { orderEnvelopes, outboxInsertFromJson, type EventEnvelope } from '@limitedcart/common/messaging';
+import { noteOutboxRows, orderEnvelopes, outboxInsertFromJson, type EventEnvelope } from '@limitedcart/common/messaging';
 import type { SqlEntityManager } from '@mikro-orm/postgresql';
 import { emitOrderEvents, type OrderEvent } from './order-events.ts';
 import { ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
@@ -156,6 +156,7 @@ export class OrderTransitions {
       ],
       'run',
     );
+    noteOutboxRows(tx);
   }
 
   /**

@@ -1,5 +1,4 @@
 import { decodeCursor, encodeCursor, isAdmin, userError, type AuthUser, type RequestContext, type UserError } from '@limitedcart/common';
-import type { OutboxRelay } from '@limitedcart/common/messaging';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { isUuid, ORDER_COLUMNS, toOrderRecord, type OrderRecord, type OrderRow } from './order-record.ts';
 import type { OrderStatus } from './order-status.ts';
@@ -59,12 +58,10 @@ const invalidState = (order: OrderRecord, action: string): OrderResult => ({
 export class OrderService {
   readonly #orm: MikroORM;
   readonly #transitions: OrderTransitions;
-  readonly #relay: OutboxRelay;
 
-  constructor(options: { orm: MikroORM; transitions: OrderTransitions; relay: OutboxRelay }) {
+  constructor(options: { orm: MikroORM; transitions: OrderTransitions }) {
     this.#orm = options.orm;
     this.#transitions = options.transitions;
-    this.#relay = options.relay;
   }
 
   /** Orders by id, in one query (missing ids are absent). */
@@ -159,7 +156,6 @@ export class OrderService {
       }
       return invalidState(order, 'cancelled');
     });
-    if (result.order) this.#relay.notify();
     ctx.logger.info({ orderId: input.id, ok: result.userErrors.length === 0 }, 'cancelOrder');
     return result;
   }
@@ -182,7 +178,6 @@ export class OrderService {
       if (order.refundRequestedAt) return invalidState(order, `${action} while its refund is pending, so it`);
       return this.#outcome(await this.#transitions.apply(tx, { orderId, to: request.to }, order), action);
     });
-    if (result.order) this.#relay.notify();
     return result;
   }
 
