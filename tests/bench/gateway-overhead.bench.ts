@@ -30,7 +30,7 @@ const CONNECTIONS = Number(values.connections);
 const GATEWAY_PORT = 4210;
 const STUB_DELAY_MS = Number(values['stub-delay-ms']);
 
-const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519' });
+const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALGORITHM);
 const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: TOKEN_ALGORITHM, use: 'sig' }] };
 const sign = (sub: string) =>
   new SignJWT({ roles: ['CUSTOMER'] })

@@ -8,7 +8,7 @@ export const GATEWAY_PROOF_HEADER = 'x-gateway-verified';
 
 /**
  * The gateway's word that it verified this exact token's signature: HMAC-SHA256 under INTERNAL_AUTH_SECRET, which
- * only the gateway and the subgraphs hold. An Ed25519 check costs ~100 µs here and a drop's tokens are new to every
+ * only the gateway and the subgraphs hold. A signature check costs ~70–100 µs here and a drop's tokens are new to every
  * process, so a subgraph behind the gateway checks this (~3 µs) and the token's claims instead of the signature again.
  */
 export function gatewayProof(secret: string, token: string): string {

@@ -2,23 +2,37 @@ import { KeyObject, sign as nodeSign } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { bearerToken, localTokenVerifier } from './token-verifier.ts';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
+import { TOKEN_ALGORITHMS, TOKEN_AUDIENCE, TOKEN_ISSUER, type TokenAlgorithm } from './tokens.ts';
 
-async function keys(kid: string) {
-  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+async function keys(kid: string, alg: TokenAlgorithm) {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { privateKey, jwk };
 }
 
-const sign = (key: CryptoKey, kid: string, claims: Record<string, unknown> = { roles: ['CUSTOMER'] }, exp: string | number = '15m') =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime(exp).sign(key);
+/** A raw JWS signature over `input` (for headers jose will not sign). */
+const rawSignature = (alg: TokenAlgorithm, input: string, key: CryptoKey) =>
+  (alg === 'ES256'
+    ? nodeSign('sha256', Buffer.from(input), { key: KeyObject.from(key), dsaEncoding: 'ieee-p1363' })
+    : nodeSign(null, Buffer.from(input), KeyObject.from(key))
+  ).toString('base64url');
 
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { extensions?: { code?: string } }) => e.extensions?.code);
 
-describe('token verifier', async () => {
-  const mine = await keys('k1');
-  const foreign = await keys('k1');
+describe.each(TOKEN_ALGORITHMS)('token verifier (%s)', async (alg) => {
+  const sign = (key: CryptoKey, kid: string, claims: Record<string, unknown> = { roles: ['CUSTOMER'] }, exp: string | number = '15m') =>
+    new SignJWT(claims).setProtectedHeader({ alg, kid }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime(exp).sign(key);
+  const mine = await keys('k1', alg);
+  const foreign = await keys('k1', alg);
   const verifier = localTokenVerifier({ keys: [mine.jwk] });
+
+  it('refuses a token whose header names the other algorithm than its key', async () => {
+    const other = TOKEN_ALGORITHMS.find((a) => a !== alg)!;
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${b64({ alg: other, kid: 'k1' })}.${b64({ sub: 'user-1', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 600, roles: [] })}`;
+    expect(await code(verifier.verify(`${input}.${rawSignature(alg, input, mine.privateKey)}`))).toBe('UNAUTHENTICATED');
+  });
 
   it('accepts a good token and keeps only known roles', async () => {
     const token = await sign(mine.privateKey, 'k1', { roles: ['ADMIN', 'ROOT'] });
@@ -39,15 +53,15 @@ describe('token verifier', async () => {
   });
 
   it('rejects a good signature over wrong claims or an unexpected header', async () => {
-    const wrongIssuer = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setSubject('user-1').setIssuer('elsewhere').setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
-    const wrongAudience = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience('other').setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
-    const notYet = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setNotBefore('10m').setExpirationTime('15m').sign(mine.privateKey);
-    const noSubject = await new SignJWT({ roles: [] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
+    const wrongIssuer = await new SignJWT({ roles: [] }).setProtectedHeader({ alg, kid: 'k1' }).setSubject('user-1').setIssuer('elsewhere').setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
+    const wrongAudience = await new SignJWT({ roles: [] }).setProtectedHeader({ alg, kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience('other').setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
+    const notYet = await new SignJWT({ roles: [] }).setProtectedHeader({ alg, kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setNotBefore('10m').setExpirationTime('15m').sign(mine.privateKey);
+    const noSubject = await new SignJWT({ roles: [] }).setProtectedHeader({ alg, kid: 'k1' }).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(mine.privateKey);
     // A `crit` extension we do not understand, validly signed (jose itself refuses to sign one).
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
-    const input = `${b64({ alg: 'EdDSA', kid: 'k1', crit: ['x-policy'], 'x-policy': 1 })}.${b64({ sub: 'user-1', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 600, roles: [] })}`;
-    const critical = `${input}.${nodeSign(null, Buffer.from(input), KeyObject.from(mine.privateKey)).toString('base64url')}`;
+    const input = `${b64({ alg, kid: 'k1', crit: ['x-policy'], 'x-policy': 1 })}.${b64({ sub: 'user-1', iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, iat: now, exp: now + 600, roles: [] })}`;
+    const critical = `${input}.${rawSignature(alg, input, mine.privateKey)}`;
     // HS256 keyed with the public key's bytes: the classic algorithm-confusion forgery.
     const hmac = await new SignJWT({ roles: ['ADMIN'] }).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setSubject('user-1').setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('15m').sign(new TextEncoder().encode(JSON.stringify(mine.jwk)));
     for (const token of [wrongIssuer, wrongAudience, notYet, noSubject, critical, hmac, 'a.b', 'a.b.c.d']) {

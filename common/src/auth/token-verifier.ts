@@ -12,7 +12,7 @@ import {
 import type { AuthUser, Role } from '../context.ts';
 import { ExpiringMap } from '../expiring-map.ts';
 import { unauthenticated } from '../graphql/errors.ts';
-import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './tokens.ts';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, type TokenAlgorithm } from './tokens.ts';
 
 /** Checks an access token; rejects anything not signed by users' current keys, expired, or of another algorithm. */
 export interface TokenVerifier {
@@ -44,34 +44,47 @@ type KeyResolver = (header: JWSHeaderParameters) => Promise<CryptoKey>;
 
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
+/** Per algorithm we accept: the key it needs, and node:crypto's synchronous check of a JWS signature with it. */
+const CHECKS: Record<TokenAlgorithm, { fits: (key: KeyObject) => boolean; check: (data: Buffer, key: KeyObject, signature: Buffer) => boolean }> = {
+  ES256: {
+    fits: (key) => key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1',
+    check: (data, key, signature) => verifySignature('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature),
+  },
+  EdDSA: {
+    fits: (key) => key.asymmetricKeyType === 'ed25519',
+    check: (data, key, signature) => verifySignature(null, data, key, signature),
+  },
+};
+
 /**
- * A compact JWS signed by one of `keys` with the one algorithm we issue, or an error. jose resolves the key (JWKS,
- * rotation, cooldown) and decodes header and payload; the Ed25519 check itself is node:crypto's synchronous one,
- * ~105 µs of CPU here against ~190 µs through jose's WebCrypto path, and a drop brings the gateway a new token per
- * request (tests/bench/gateway-overhead.bench.ts).
+ * A compact JWS signed by one of `keys` with an algorithm we issue (ES256, or EdDSA for older keys), or an error.
+ * jose resolves the key (JWKS, rotation, cooldown; the key's own `alg` must match the header's) and decodes header
+ * and payload; the check itself is node:crypto's synchronous one, about half the CPU of jose's WebCrypto path, and a
+ * drop brings the gateway a new token per request (tests/bench/gateway-overhead.bench.ts).
  */
 async function verifiedPayload(token: string, keys: KeyResolver): Promise<JWTPayload> {
   const parts = token.split('.');
   if (parts.length !== 3) throw new Error('not a compact JWS');
   const header = decodeProtectedHeader(token);
-  // The algorithm is fixed, and no extension header is understood: `alg: none`, HMAC-with-the-public-key and
+  // Only our algorithms, and no extension header is understood: `alg: none`, HMAC-with-the-public-key and
   // `crit`/`b64` tricks fail here.
-  if (header.alg !== TOKEN_ALGORITHM || header.crit !== undefined || header.b64 !== undefined) throw new Error('unexpected header');
+  const algorithm = Object.hasOwn(CHECKS, header.alg ?? '') ? CHECKS[header.alg as TokenAlgorithm] : undefined;
+  if (!algorithm || header.crit !== undefined || header.b64 !== undefined) throw new Error('unexpected header');
   const cryptoKey = await keys(header as JWSHeaderParameters);
   let key = keyObjects.get(cryptoKey);
   if (!key) {
     key = KeyObject.from(cryptoKey);
     keyObjects.set(cryptoKey, key);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new Error('not an Ed25519 key');
+  if (!algorithm.fits(key)) throw new Error(`not a key for ${header.alg}`);
   const signature = Buffer.from(parts[2]!, 'base64url');
-  if (!verifySignature(null, Buffer.from(`${parts[0]}.${parts[1]}`), key, signature)) throw new Error('bad signature');
+  if (!algorithm.check(Buffer.from(`${parts[0]}.${parts[1]}`), key, signature)) throw new Error('bad signature');
   return decodeJwt(token);
 }
 
 function verifierFor(keys: KeyResolver): TokenVerifier {
   // A client sends the same token with every request, and one supergraph request reaches the gateway and up to
-  // five subgraphs, each checking it: an Ed25519 check costs ~170 µs here (`npm run bench`, order detail). The
+  // five subgraphs, each checking it: a signature check costs ~100–170 µs here (`npm run bench`, order detail). The
   // exact token string that passed is remembered until it expires, at most VERIFIED_TOKEN_TTL_MS (so a key
   // withdrawn from the JWKS stops being honoured within that time). Failures are never remembered.
   const verified = new ExpiringMap<string, AuthUser>(VERIFIED_TOKEN_CACHE_SIZE);

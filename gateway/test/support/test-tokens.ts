@@ -24,7 +24,7 @@ function claims(options: TokenOptions) {
   return { roles: options.roles ?? ['CUSTOMER'] };
 }
 
-/** users' side of auth for tests: an Ed25519 key pair and a JWKS endpoint publishing its public half. */
+/** users' side of auth for tests: an ES256 key pair and a JWKS endpoint publishing its public half. */
 export async function startTestJwks(): Promise<TestJwks> {
   const kid = `test-${Math.random().toString(36).slice(2)}`;
   const own = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });

@@ -385,7 +385,7 @@ describe('HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
     const jwks = (await res.json()) as { keys: Record<string, unknown>[] };
-    expect(jwks.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: expect.any(String), kid: users.keys.kid, alg: 'EdDSA', use: 'sig' }]);
+    expect(jwks.keys).toEqual([{ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String), kid: users.keys.kid, alg: 'ES256', use: 'sig' }]);
     const verifier = remoteTokenVerifier(`${origin()}/.well-known/jwks.json`);
     const session = await register();
     expect(await verifier.verify(session.accessToken!)).toEqual({ id: session.user!.id, roles: ['CUSTOMER'] });

@@ -90,11 +90,11 @@ describe('start-up', () => {
     const instance = await start(newPrefix(), { JWT_PRIVATE_JWK: JSON.stringify({ ...pair.privateJwk, kid: 'configured-1' }) });
     expect(instance.keys.kid).toBe('configured-1');
     const jwks = await (await fetch(new URL('/.well-known/jwks.json', instance.url))).json();
-    expect(jwks).toEqual({ keys: [{ ...pair.publicJwk, kid: 'configured-1', alg: 'EdDSA', use: 'sig' }] });
+    expect(jwks).toEqual({ keys: [{ ...pair.publicJwk, kid: 'configured-1', alg: 'ES256', use: 'sig' }] });
     const reg = await graphqlClient(instance.url)<{ register: SessionResult }>(OPS.register, {
       input: { email: 'keyed@example.com', password: 'keyed-password', name: 'Keyed' },
     });
-    const verifier = localTokenVerifier({ keys: [{ ...pair.publicJwk, kid: 'configured-1', alg: 'EdDSA' }] });
+    const verifier = localTokenVerifier({ keys: [{ ...pair.publicJwk, kid: 'configured-1', alg: 'ES256' }] });
     expect((await verifier.verify(reg.body.data!.register.accessToken!)).id).toBe(reg.body.data!.register.user!.id);
     await stop(instance);
   });

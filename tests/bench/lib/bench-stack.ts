@@ -27,7 +27,7 @@ export interface BenchStack {
 
 export interface UsersInternals {
   databaseUrl: string;
-  /** The Ed25519 private JWK users signs with (its JWT_PRIVATE_JWK). */
+  /** The P-256 private JWK users signs with (its JWT_PRIVATE_JWK). */
   privateJwk: string;
   tokenTtlSeconds: number;
 }
@@ -60,7 +60,7 @@ export async function openBenchStack(opts: { url?: string; env?: Record<string, 
     ADMIN_EMAIL: 'admin@bench.limitedcart.test',
     ADMIN_PASSWORD: 'bench-admin-password',
     // This run's signing key, known to the bench so it can mint customers' tokens; and tokens that outlive a long run.
-    JWT_PRIVATE_JWK: JSON.stringify(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' })),
+    JWT_PRIVATE_JWK: JSON.stringify(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' })),
     JWT_TTL_SECONDS: '3600',
     ...opts.env,
   };

@@ -2,7 +2,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import type { JWK } from 'jose';
 
 /**
- * A generated Ed25519 key pair for access tokens (used when JWT_PRIVATE_JWK is not configured). At most one row is
+ * A generated key pair (P-256 since ES256 is the default; older rows Ed25519) for access tokens (used when JWT_PRIVATE_JWK is not configured). At most one row is
  * active (a partial unique index), so processes racing on first start all end up with the same key.
  */
 export const SigningKeyEntity = defineEntity({

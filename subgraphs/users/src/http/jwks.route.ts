@@ -7,7 +7,7 @@ export const JWKS_MAX_AGE_SECONDS = 300;
 /** `GET /.well-known/jwks.json`: the public keys that verify users' access tokens (never a private part). */
 export function jwksRoute(jwks: JSONWebKeySet): Route {
   const publicOnly: JSONWebKeySet = {
-    keys: jwks.keys.map(({ kty, crv, x, kid, alg, use }) => ({ kty, crv, x, kid, alg, use })),
+    keys: jwks.keys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, ...(y === undefined ? {} : { y }), kid, alg, use })),
   };
   return {
     method: 'GET',

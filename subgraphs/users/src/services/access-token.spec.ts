@@ -22,7 +22,7 @@ describe('access tokens', async () => {
     const before = Math.floor(Date.now() / 1000);
     const { token, expiresAt } = await issuer.issue(subject);
     const header = decodeProtectedHeader(token);
-    expect(header).toEqual({ alg: 'EdDSA', kid: keys.kid, typ: 'JWT' });
+    expect(header).toEqual({ alg: 'ES256', kid: keys.kid, typ: 'JWT' });
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, sub: subject.id, roles: ['CUSTOMER'] });
     expect(claims.iat).toBeGreaterThanOrEqual(before);
@@ -95,7 +95,7 @@ describe('access tokens', async () => {
       [TOKEN_ISSUER, 'another-app'],
     ] as const) {
       const token = await new SignJWT({ roles: ['CUSTOMER'] })
-        .setProtectedHeader({ alg: 'EdDSA', kid: keys.kid })
+        .setProtectedHeader({ alg: keys.alg, kid: keys.kid })
         .setIssuer(iss)
         .setAudience(aud)
         .setSubject(subject.id)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from '@limitedcart/common';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from '@limitedcart/common';
 import { SignJWT } from 'jose';
 import type { SigningKeys } from './signing-key.service.ts';
 
@@ -14,7 +14,7 @@ export interface SignedAccessToken {
   expiresAt: Date;
 }
 
-/** Signs short-lived access JWTs (EdDSA, kid header); every service verifies them against users' JWKS. */
+/** Signs short-lived access JWTs (ES256, or EdDSA with an older key; kid header); every service verifies them against users' JWKS. */
 export class AccessTokenIssuer {
   readonly #keys: SigningKeys;
   readonly #ttlSeconds: number;
@@ -31,7 +31,7 @@ export class AccessTokenIssuer {
     const issuedAt = Math.floor(this.#now() / 1000);
     const expiresAt = issuedAt + this.#ttlSeconds;
     const token = await new SignJWT({ roles: subject.roles })
-      .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: this.#keys.kid, typ: 'JWT' })
+      .setProtectedHeader({ alg: this.#keys.alg, kid: this.#keys.kid, typ: 'JWT' })
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
       .setSubject(subject.id)

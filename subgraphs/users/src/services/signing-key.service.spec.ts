@@ -1,11 +1,12 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairJwk, keyPairFromConfiguredJwk, publicJwkEntry, SigningKeyError, signingKeysFrom } from './signing-key.service.ts';
 
 describe('signing keys', () => {
-  it('generates Ed25519 pairs whose kid is the public key thumbprint', async () => {
+  it('generates P-256 (ES256) pairs whose kid is the public key thumbprint', async () => {
     const pair = await generateKeyPairJwk();
-    expect(pair.publicJwk).toEqual({ kty: 'OKP', crv: 'Ed25519', x: expect.any(String) });
+    expect(pair.publicJwk).toEqual({ kty: 'EC', crv: 'P-256', x: expect.any(String), y: expect.any(String) });
     expect(pair.privateJwk.d).toEqual(expect.any(String));
     expect(pair.kid).toBe(await calculateJwkThumbprint(pair.publicJwk));
   });
@@ -13,7 +14,8 @@ describe('signing keys', () => {
   it('publishes only the public part, with kid, alg and use', async () => {
     const pair = await generateKeyPairJwk();
     const keys = await signingKeysFrom(pair);
-    expect(keys.jwks.keys).toEqual([{ ...pair.publicJwk, kid: pair.kid, alg: 'EdDSA', use: 'sig' }]);
+    expect(keys.alg).toBe('ES256');
+    expect(keys.jwks.keys).toEqual([{ ...pair.publicJwk, kid: pair.kid, alg: 'ES256', use: 'sig' }]);
     expect(JSON.stringify(keys.jwks)).not.toContain(String(pair.privateJwk.d));
     expect(publicJwkEntry(pair)).not.toHaveProperty('d');
   });
@@ -27,12 +29,20 @@ describe('signing keys', () => {
     expect(named.publicJwk).toEqual(pair.publicJwk);
   });
 
+  it('keeps signing with a configured Ed25519 key (made before ES256 became the default), as EdDSA', async () => {
+    const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+    const keys = await signingKeysFrom(await keyPairFromConfiguredJwk(JSON.stringify({ ...ed, kid: 'old-1' })));
+    expect(keys.alg).toBe('EdDSA');
+    expect(keys.jwks.keys).toEqual([{ kty: 'OKP', crv: 'Ed25519', x: ed.x, kid: 'old-1', alg: 'EdDSA', use: 'sig' }]);
+  });
+
   it('refuses unusable configured keys without echoing them', async () => {
     const pair = await generateKeyPairJwk();
     const secret = String(pair.privateJwk.d);
     const cases = [
-      `{"kty":"OKP","crv":"Ed25519","d":"${secret}"`, // not JSON
+      `{"kty":"EC","crv":"P-256","d":"${secret}"`, // not JSON
       JSON.stringify({ kty: 'RSA', n: 'x', e: 'AQAB', d: secret }),
+      JSON.stringify({ ...pair.privateJwk, crv: 'P-384' }),
       JSON.stringify(pair.publicJwk), // no private part
       JSON.stringify({ ...pair.privateJwk, d: `${secret.slice(0, 10)}!!` }), // not a key
     ];

@@ -1,12 +1,14 @@
-import { TOKEN_ALGORITHM, type Logger } from '@limitedcart/common';
+import { TOKEN_ALGORITHM, type Logger, type TokenAlgorithm } from '@limitedcart/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from 'jose';
 
 /** The key users signs access tokens with, and the public key set every verifier trusts. */
 export interface SigningKeys {
   kid: string;
+  /** ES256 for a P-256 key, EdDSA for an Ed25519 one (made before ES256 became the default). */
+  alg: TokenAlgorithm;
   privateKey: CryptoKey;
-  /** Public keys only (kty, crv, x, kid, alg, use): what GET /.well-known/jwks.json serves. */
+  /** Public keys only (kty, crv, x[, y], kid, alg, use): what GET /.well-known/jwks.json serves. */
   jwks: JSONWebKeySet;
 }
 
@@ -21,11 +23,18 @@ interface KeyPairJwk {
   publicJwk: JWK;
 }
 
-function publicPart(jwk: JWK): JWK {
-  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
+/** The algorithm a key is for: a P-256 key signs ES256, an Ed25519 key EdDSA; anything else is refused. */
+function algorithmOf(jwk: JWK): TokenAlgorithm | undefined {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string') return 'ES256';
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && typeof jwk.x === 'string') return 'EdDSA';
+  return undefined;
 }
 
-/** Parses and checks a configured private JWK: an Ed25519 (OKP) key with its private part `d`. */
+function publicPart(jwk: JWK): JWK {
+  return jwk.kty === 'EC' ? { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x };
+}
+
+/** Parses and checks a configured private JWK: a P-256 (EC) or Ed25519 (OKP) key with its private part `d`. */
 export async function keyPairFromConfiguredJwk(text: string): Promise<KeyPairJwk> {
   let jwk: JWK;
   try {
@@ -33,12 +42,11 @@ export async function keyPairFromConfiguredJwk(text: string): Promise<KeyPairJwk
   } catch {
     throw new SigningKeyError('JWT_PRIVATE_JWK is not valid JSON');
   }
-  if (typeof jwk !== 'object' || jwk === null || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') {
-    throw new SigningKeyError('JWT_PRIVATE_JWK must be an Ed25519 key ({"kty":"OKP","crv":"Ed25519",...})');
+  const alg = typeof jwk === 'object' && jwk !== null ? algorithmOf(jwk) : undefined;
+  if (!alg) {
+    throw new SigningKeyError('JWT_PRIVATE_JWK must be a P-256 key ({"kty":"EC","crv":"P-256",...}) or an Ed25519 one ({"kty":"OKP","crv":"Ed25519",...})');
   }
-  if (typeof jwk.d !== 'string' || typeof jwk.x !== 'string') {
-    throw new SigningKeyError('JWT_PRIVATE_JWK must be a private key (with "d" and "x")');
-  }
+  if (typeof jwk.d !== 'string') throw new SigningKeyError('JWT_PRIVATE_JWK must be a private key (with "d")');
   const publicJwk = publicPart(jwk);
   const kid = typeof jwk.kid === 'string' && jwk.kid !== '' ? jwk.kid : await calculateJwkThumbprint(publicJwk);
   const privateJwk: JWK = { ...publicJwk, d: jwk.d };
@@ -46,19 +54,21 @@ export async function keyPairFromConfiguredJwk(text: string): Promise<KeyPairJwk
   return { kid, privateJwk, publicJwk };
 }
 
-/** A fresh Ed25519 key pair; the kid is its RFC 7638 thumbprint. */
+/** A fresh key pair for TOKEN_ALGORITHM (ES256: P-256); the kid is its RFC 7638 thumbprint. */
 export async function generateKeyPairJwk(): Promise<KeyPairJwk> {
-  const { privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
+  const { privateKey } = await generateKeyPair(TOKEN_ALGORITHM, { extractable: true });
   const exported = await exportJWK(privateKey);
   const publicJwk = publicPart(exported);
   return { kid: await calculateJwkThumbprint(publicJwk), privateJwk: { ...publicJwk, d: exported.d }, publicJwk };
 }
 
 async function importPrivate(jwk: JWK, source: string): Promise<CryptoKey> {
+  const alg = algorithmOf(jwk);
   try {
-    return (await importJWK(jwk, TOKEN_ALGORITHM)) as CryptoKey;
+    if (!alg) throw new Error('unknown key type');
+    return (await importJWK(jwk, alg)) as CryptoKey;
   } catch {
-    throw new SigningKeyError(`${source} is not a usable Ed25519 private key`);
+    throw new SigningKeyError(`${source} is not a usable P-256 or Ed25519 private key`);
   }
 }
 
@@ -95,11 +105,12 @@ function rowToKeyPair(row: SigningKeyRow): KeyPairJwk {
 
 /** The public JWK as published: alg and use say what it is for, kid says which token header it matches. */
 export function publicJwkEntry(pair: KeyPairJwk): JWK {
-  return { ...pair.publicJwk, kid: pair.kid, alg: TOKEN_ALGORITHM, use: 'sig' };
+  return { ...pair.publicJwk, kid: pair.kid, alg: algorithmOf(pair.publicJwk), use: 'sig' };
 }
 
 export async function signingKeysFrom(pair: KeyPairJwk): Promise<SigningKeys> {
-  return { kid: pair.kid, privateKey: await importPrivate(pair.privateJwk, 'the signing key'), jwks: { keys: [publicJwkEntry(pair)] } };
+  const privateKey = await importPrivate(pair.privateJwk, 'the signing key');
+  return { kid: pair.kid, alg: algorithmOf(pair.publicJwk)!, privateKey, jwks: { keys: [publicJwkEntry(pair)] } };
 }
 
 /** JWT_PRIVATE_JWK when configured (several replicas share one key that way), else the key stored in users' database. */
