@@ -148,8 +148,8 @@ export interface Delivery {
 
 /**
  * Delivers `chunk` (consecutive messages of one partition, in order): in one call of the batch handler when there is
- * one (even for one message: it may be merged with other partitions'), else, or when that call fails, one by one with retries and dead letters. `settle`
- * acknowledges everything up to the message it is given. False when it stopped before the end (the consumer is
+ * one (even for one message: it may be merged with other partitions'), else, or when that call fails, one by one with
+ * retries and dead letters. `settle` acknowledges everything up to the message it is given. False when it stopped before the end (the consumer is
  * stopping, or a dead letter could not be written): the rest stays unacknowledged.
  */
 export async function deliverChunk(
@@ -177,8 +177,9 @@ export async function deliverChunk(
 }
 
 /**
- * One call of the batch handler for `messages` (consecutive, one partition; merged with others by mergeConcurrentCalls). True when it succeeded: all of them are
- * handled. False when it failed (logged): the caller delivers them one by one instead.
+ * One call of the batch handler for `messages` (consecutive, one partition; mergeConcurrentCalls may add other
+ * partitions'). True when it succeeded: all of them are handled. False when it failed (logged): the caller delivers
+ * them one by one instead.
  */
 export async function deliverBatch(messages: readonly RawMessage[], groupId: string, handler: RawBatchHandler, hooks: DeliveryHooks): Promise<boolean> {
   if (hooks.signal.aborted) return false;

@@ -81,7 +81,7 @@ export class OrderTransitions {
   /** Locks and reads an order inside `tx` (null when unknown); in a batch, as the batch last left it. */
   async lock(tx: SqlEntityManager, orderId: string): Promise<OrderRecord | null> {
     const batch = this.#batches.get(tx);
-    if (batch?.locked.has(orderId)) return batch.locked.get(orderId)!;
+    if (batch?.locked.has(orderId)) return batch.locked.get(orderId) ?? null;
     const [row] = await tx.execute<OrderRow[]>(`select ${ORDER_COLUMNS} from orders where id = ? for update`, [orderId]);
     return row ? toOrderRecord(row) : null;
   }
