@@ -32,6 +32,8 @@ const SCENARIOS = ['drop', 'catalog', 'order-detail', 'memory'];
 const HIVE_PORT = 4206;
 const CATALOG_SIZE = 60;
 const IDLE_CPU_MS = 5_000;
+/** Customers whose tokens only warm the stack up (the drop's warm-up), so every measured token is new to it. */
+const WARM_UP_CUSTOMERS = 1_000;
 
 const { values } = parseArgs({
   options: {
@@ -109,13 +111,16 @@ try {
   const needsCustomers = chosen.includes('drop') || chosen.includes('order-detail') || chosen.includes('memory');
   // Own stack: rows straight into users' database and locally minted tokens, checked through the gateway
   // (prepared-customers.ts). A running stack (--url): one `register` per customer, as before.
-  step(needsCustomers ? `preparing ${settings.customers} customers (not timed)` : 'no customers needed');
-  const prepare = () => (stack.users ? prepareCustomers(gql, stack.users, settings.customers, runId) : registerCustomers(gql, settings.customers, 8, runId));
+  const prepared = needsCustomers ? settings.customers + WARM_UP_CUSTOMERS : 0;
+  step(needsCustomers ? `preparing ${prepared} customers (${WARM_UP_CUSTOMERS} of them for warming up; not timed)` : 'no customers needed');
+  const prepare = () => (stack.users ? prepareCustomers(gql, stack.users, prepared, runId) : registerCustomers(gql, prepared, 8, runId));
   const prepStart = performance.now();
-  const customers = needsCustomers ? await prepare() : [];
-  if (needsCustomers) step(`${customers.length} customers ready in ${((performance.now() - prepStart) / 1000).toFixed(1)} s`);
+  const everyone = needsCustomers ? await prepare() : [];
+  if (needsCustomers) step(`${everyone.length} customers ready in ${((performance.now() - prepStart) / 1000).toFixed(1)} s`);
+  const customers = everyone.slice(0, settings.customers);
+  const warmUpCustomers = everyone.slice(settings.customers);
   const pids = () => ({ ...stack.pids(), ...(hive ? { 'hive-gateway (peer)': hive.pid } : {}) });
-  const ctx: BenchContext = { stack, gql, adminToken, customers, catalog, hive, pids, run: runId, settings };
+  const ctx: BenchContext = { stack, gql, adminToken, customers, warmUpCustomers, catalog, hive, pids, run: runId, settings };
 
   // Idle: every consumer connected and nothing to do. Resident memory, and CPU over a few seconds.
   await new Promise((r) => setTimeout(r, 2_000));

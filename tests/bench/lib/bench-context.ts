@@ -8,6 +8,8 @@ export interface BenchContext {
   gql: Gql;
   adminToken: string;
   customers: Customer[];
+  /** Other customers, for warming the stack up: none of their tokens is one a measured request sends. */
+  warmUpCustomers: Customer[];
   /** The 50+ products of the catalog page (with stock). */
   catalog: string[];
   /** The peer gateway over the same subgraphs, for the read baselines. */

@@ -15,6 +15,8 @@ import type { ScenarioResult } from '../lib/result.ts';
 import { at, seriesOf } from '../lib/series.ts';
 
 const PLACE_ORDER = operation('PlaceOrder');
+const WARM_UP_ADMITTED = 200;
+const WARM_UP_REFUSED = 2_000;
 const TIMELINE = 'query($id: ID!) { order(id: $id) { id status statusHistory { status at } } }';
 
 interface Decision {
@@ -29,17 +31,24 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
   const startedAt = new Date().toISOString();
   const bearer = (i: number) => ({ authorization: `Bearer ${customers[i % customers.length]!.token}` });
 
-  // Warm-up on another product (connections, JIT, query plans, consumer loops), never counted.
+  // Warm-up, never counted, as a store that has been serving before its drop is warm (connections, JIT, query plans,
+  // consumer loops): admitted orders on one product, refusals on a sold-out one. With tokens of other customers, so
+  // the drop's every token is still new to the gateway.
+  const warmBearer = (i: number) => ({ authorization: `Bearer ${ctx.warmUpCustomers[i % ctx.warmUpCustomers.length]!.token}` });
   const warm = await createProduct(ctx.gql, ctx.adminToken, { name: `Warm-up ${ctx.run}`, price: '5.00', initialStock: 1_000_000 });
+  const soldOut = await createProduct(ctx.gql, ctx.adminToken, { name: `Warm-up, sold out ${ctx.run}`, price: '5.00', initialStock: 0 });
   await eventually(() => stockOf(ctx.gql, ctx.adminToken, warm), (s) => s?.available === 1_000_000, 20_000, 100);
-  await httpLoad({
-    url: stack.gatewayUrl,
-    connections: 20,
-    amount: 200,
-    headers: bearer,
-    body: () => JSON.stringify({ query: PLACE_ORDER, variables: { input: { items: [{ productId: warm, quantity: 1 }], idempotencyKey: randomUUID() } } }),
-    check: graphqlOk,
-  });
+  await eventually(() => stockOf(ctx.gql, ctx.adminToken, soldOut), (s) => s?.available === 0, 20_000, 100);
+  for (const [productId, amount, connections] of [[warm, WARM_UP_ADMITTED, 20], [soldOut, WARM_UP_REFUSED, settings.dropConnections]] as const) {
+    await httpLoad({
+      url: stack.gatewayUrl,
+      connections,
+      amount,
+      headers: warmBearer,
+      body: () => JSON.stringify({ query: PLACE_ORDER, variables: { input: { items: [{ productId, quantity: 1 }], idempotencyKey: randomUUID() } } }),
+      check: graphqlOk,
+    });
+  }
 
   const product = await createProduct(ctx.gql, ctx.adminToken, { name: `The drop ${ctx.run}`, price: '120.00', initialStock: settings.units, maxPerCustomer: 1 });
   await eventually(() => stockOf(ctx.gql, ctx.adminToken, product), (s) => s?.available === settings.units, 20_000, 100);
