@@ -100,6 +100,26 @@ describe('orders.events projection', () => {
     expect(await orderState(db.orm, b)).toEqual({ state: 'CLOSED', closed_reason: 'EXPIRED' });
   });
 
+  it('handleBatch creates the row of each order once for the batch, with the customer of whichever event carries it', async () => {
+    const [c, d] = [randomUUID(), randomUUID()];
+    const [cc, cd] = [randomUUID(), randomUUID()];
+    // c's first event carries no customer; its second one does. d: placed and awaiting in one batch.
+    const outcomes = await s.projection.handleBatch([orderEvent('OrderConfirmed', c), orderPlaced(d, cd), orderAwaitingPayment(c, cc, 500), orderAwaitingPayment(d, cd, 700)]);
+    expect(outcomes.map((o) => o?.kind)).toEqual(['applied', 'applied', 'ignored', 'applied']);
+    const rows = await db.orm.em
+      .fork()
+      .execute<{ order_id: string; customer_id: string | null; state: string; amount_minor: string | null }[]>(
+        'select order_id, customer_id, state, amount_minor from payment_order where order_id in (?, ?) order by order_id',
+        [c, d],
+      );
+    expect(rows).toEqual(
+      [
+        { order_id: c, customer_id: cc, state: 'PAID', amount_minor: null },
+        { order_id: d, customer_id: cd, state: 'OPEN', amount_minor: '700' },
+      ].sort((x, y) => x.order_id.localeCompare(y.order_id)),
+    );
+  });
+
   it('OrderAwaitingPayment without OrderPlaced creates the open order', async () => {
     const orderId = randomUUID();
     const customerId = randomUUID();

@@ -35,6 +35,8 @@ export class OrderProjectionService {
   readonly #orm: MikroORM;
   readonly #payments: PaymentService;
   readonly #logger: Logger;
+  /** The rows a batch's transaction created and locked up front (#lockRows). */
+  readonly #locked = new WeakMap<SqlEntityManager, Set<string>>();
 
   constructor(options: OrderProjectionServiceOptions) {
     this.#orm = options.orm;
@@ -48,14 +50,21 @@ export class OrderProjectionService {
     return outcome;
   }
 
-  /** A batch of orders.events (the bus's batch handler, and handle() with one): one transaction and one inbox statement, in order. */
+  /**
+   * A batch of orders.events (the bus's batch handler, and handle() with one): one transaction and one inbox
+   * statement, in order; the rows of the batch's orders are created and locked by one statement first.
+   */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(ProjectionOutcome | undefined)[]> {
     const effects = envelopes.map((envelope) => {
       const apply = this.#effect(envelope);
-      return apply ? { id: envelope.id, apply } : null;
+      if (!apply) return null;
+      const { orderId, customerId } = envelope.payload as { orderId: string; customerId?: unknown };
+      return { id: envelope.id, apply, orderId, customerId: typeof customerId === 'string' && customerId.length > 0 ? customerId : null };
     });
     const acting = effects.filter((e) => e !== null);
-    const done = await handleEachOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, acting, (tx, e) => e.apply(tx));
+    const done = await handleEachOnce(this.#orm.em.fork(), ORDER_EVENTS_CONSUMER, acting, (tx, e) => e.apply(tx), {
+      before: (tx, fresh) => this.#lockRows(tx, fresh),
+    });
     const outcomes = new Map(acting.map((e, i) => [e, done[i]!.duplicate ? ({ kind: 'duplicate' } as const) : done[i]!.result]));
     return effects.map((e) => (e ? outcomes.get(e) : undefined));
   }
@@ -142,10 +151,29 @@ export class OrderProjectionService {
   }
 
   /**
+   * Creates the rows of a batch's orders where missing (customer unknown for events that do not carry it) and locks
+   * them, in order id order (batches sharing orders wait instead of deadlocking); #lockRow then has nothing to do.
+   */
+  async #lockRows(tx: SqlEntityManager, events: readonly { orderId: string; customerId: string | null }[]): Promise<void> {
+    const customers = new Map<string, string | null>();
+    for (const e of events) if (!customers.get(e.orderId)) customers.set(e.orderId, e.customerId);
+    if (customers.size === 0) return;
+    await tx.execute(
+      `insert into payment_order (order_id, customer_id, state)
+       select t.order_id, t.customer_id, 'PLACED' from jsonb_to_recordset(?::jsonb) as t (order_id text, customer_id text) order by t.order_id
+       on conflict (order_id) do update set customer_id = coalesce(payment_order.customer_id, excluded.customer_id)`,
+      [JSON.stringify([...customers].map(([order_id, customer_id]) => ({ order_id, customer_id })))],
+      'run',
+    );
+    this.#locked.set(tx, new Set(customers.keys()));
+  }
+
+  /**
    * Creates the order's row if it is missing (customer unknown for events that do not carry it) and locks it, so
    * every change of one order's payments is serialised on this row.
    */
   async #lockRow(tx: SqlEntityManager, orderId: string, customerId: string | null): Promise<void> {
+    if (this.#locked.get(tx)?.has(orderId)) return;
     await tx.execute(
       `insert into payment_order (order_id, customer_id, state) values (?, ?, 'PLACED')
        on conflict (order_id) do update set customer_id = coalesce(payment_order.customer_id, excluded.customer_id)`,
