@@ -1,6 +1,7 @@
 // The gateway's own CPU per request, with nothing else on the machine's clock: the real gateway process (main.ts) over
 // a stub subgraph that answers placeOrder's refusal at once. It prints CPU µs per request for `{ __typename }`,
-// placeOrder with tokens the gateway has verified before, and placeOrder with a new token each (as in a drop), so a
+// placeOrder with tokens the gateway has verified before, placeOrder with a new token each (as in a drop), and an
+// admitted placeOrder (the order in the answer), so a
 // change to the gateway's path can be measured in seconds instead of a whole drop.
 //   node tests/bench/gateway-overhead.bench.ts [--requests 20000] [--connections 100] [--stub-delay-ms 0] [--cpu-prof <dir>]
 import { spawn } from 'node:child_process';
@@ -43,15 +44,35 @@ const sign = (sub: string) =>
     .setJti(randomUUID())
     .sign(privateKey);
 
-// The stub: every subgraph and the JWKS. placeOrder answers OUT_OF_STOCK, the drop's commonest answer.
+// The stub: every subgraph and the JWKS. placeOrder answers OUT_OF_STOCK, the drop's commonest answer, except for
+// ADMITTED_PRODUCT: then the order, as orders answers an admitted one.
 const refusal = JSON.stringify({
   data: { placeOrder: { order: null, userErrors: [{ code: 'OUT_OF_STOCK', field: ['input', 'items', '0', 'quantity'], message: 'Not enough stock is left for this quantity.' }] } },
+});
+const ADMITTED_PRODUCT = randomUUID();
+const money = (amount: string) => ({ amount, currencyCode: 'USD' });
+const admitted = JSON.stringify({
+  data: {
+    placeOrder: {
+      order: {
+        id: randomUUID(),
+        status: 'PENDING',
+        total: money('120.00'),
+        items: [{ quantity: 1, product: { __typename: 'Product', id: ADMITTED_PRODUCT, name: 'The drop' }, unitPrice: money('120.00'), lineTotal: money('120.00') }],
+      },
+      userErrors: [],
+    },
+  },
 });
 const stub = createServer((req, res) => {
   if (req.url === '/.well-known/jwks.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
   if (req.url?.startsWith('/health')) return res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-  req.resume();
-  const answer = () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(refusal) }).end(refusal);
+  let request = '';
+  req.setEncoding('utf8').on('data', (chunk: string) => (request += chunk));
+  const answer = () => {
+    const text = request.includes(ADMITTED_PRODUCT) ? admitted : refusal;
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  };
   req.on('end', () => (STUB_DELAY_MS > 0 ? setTimeout(answer, STUB_DELAY_MS) : answer()));
 });
 await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
@@ -96,6 +117,9 @@ try {
   await measure('{ __typename }', () => '{"query":"{ __typename }"}', (i) => warmTokens[i % 200]!);
   await measure('placeOrder, tokens seen before', placeBody, (i) => warmTokens[i % 200]!, refused);
   await measure('placeOrder, a new token each (the drop)', placeBody, (i) => coldTokens[i]!, refused);
+  const admitBody = () => JSON.stringify({ query: PLACE_ORDER, variables: { input: { items: [{ productId: ADMITTED_PRODUCT, quantity: 1 }], idempotencyKey: randomUUID() } } });
+  const answered = (_i: number, _s: number, text: string) => (text.includes('"PENDING"') ? null : text.slice(0, 120));
+  await measure('placeOrder admitted, tokens seen before', admitBody, (i) => warmTokens[i % 200]!, answered);
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid}/status`, 'utf8'))?.[1];
   console.log(`gateway resident memory after the runs: ${(Number(rss) / 1024).toFixed(0)} MB`);
   if (process.env.HEAP_SNAPSHOT) {
