@@ -2,7 +2,11 @@
 import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsIdleTimer } from '../../common/src/messaging/kafkajs-idle-timer.ts';
 import { parseBrokers } from './config.ts';
+
+// Every kafkajs client of this process (kafkajs-idle-timer.ts): no 1 ms wake-ups, no TimeoutNegativeWarning.
+fixKafkajsIdleTimer();
 
 // kafkajs warns about its default partitioner change on every producer; nothing here depends on it.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';

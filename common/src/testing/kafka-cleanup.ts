@@ -1,4 +1,8 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsIdleTimer } from '../messaging/kafkajs-idle-timer.ts';
+
+// Every kafkajs client of this process (kafkajs-idle-timer.ts): no 1 ms wake-ups, no TimeoutNegativeWarning.
+fixKafkajsIdleTimer();
 
 /**
  * Deletes the topics and consumer groups a test run made (those whose names contain `marker`). A group can stay

@@ -4,11 +4,15 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { fixKafkajsIdleTimer } from '../../../common/src/messaging/kafkajs-idle-timer.ts';
 import pg from 'pg';
 import { databaseName, loadConfig, type Config, type ServiceName } from '../../../common/src/config.ts';
 import { databaseUrlFor } from '../../../common/src/db/database-url.ts';
 import { ensureKafka } from '../../../infra/kafka/broker.ts';
 import { startStack } from '../../../scripts/lib/stack.ts';
+
+// Every kafkajs client of this process (kafkajs-idle-timer.ts): no 1 ms wake-ups, no TimeoutNegativeWarning.
+fixKafkajsIdleTimer();
 
 export interface BenchStack {
   config: Config;
