@@ -14,8 +14,8 @@ export interface HttpLoadOptions {
   /** The JSON body of request i. */
   body: (i: number) => string;
   headers?: (i: number) => Record<string, string>;
-  /** null when answer i is right, else a short reason (counted as an error, and tallied by reason). */
-  check?: (i: number, status: number, body: string) => string | null;
+  /** null when answer i is right, else a short reason (counted as an error, and tallied by reason). `ms`: its latency. */
+  check?: (i: number, status: number, body: string, ms: number) => string | null;
 }
 
 export interface HttpLoadResult {
@@ -65,8 +65,9 @@ export async function httpLoad(options: HttpLoadOptions): Promise<HttpLoadResult
         const t = performance.now();
         try {
           const answer = await post(pool, path, body, headers);
-          latencies.push(performance.now() - t);
-          const reason = answer.status === 200 ? (options.check?.(i, answer.status, answer.body) ?? null) : `HTTP ${answer.status}`;
+          const ms = performance.now() - t;
+          latencies.push(ms);
+          const reason = answer.status === 200 ? (options.check?.(i, answer.status, answer.body, ms) ?? null) : `HTTP ${answer.status}`;
           if (reason !== null) fail(reason);
         } catch (error) {
           latencies.push(performance.now() - t);

@@ -58,6 +58,9 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
 
   const admitted: Decision[] = [];
   let outOfStock = 0;
+  // Latency by answer: the admitted write their order, the refused do not.
+  const admittedMs: number[] = [];
+  const refusedMs: number[] = [];
   const processes = { ...ctx.pids(), 'bench (load generator)': process.pid };
   const cpuBefore = cpuSnapshot(processes);
   const drop = await httpLoad({
@@ -66,16 +69,18 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
     amount: n,
     headers: bearer,
     body: (i) => JSON.stringify({ query: PLACE_ORDER, variables: { input: { items: [{ productId: product, quantity: 1 }], idempotencyKey: `drop-${ctx.run}-${i}` } } }),
-    check: (i, _status, text) => {
+    check: (i, _status, text, ms) => {
       const answer = JSON.parse(text) as PlaceOrderAnswer;
       if (answer.errors?.length) return `GraphQL ${answer.errors[0]!.extensions?.code ?? 'error'}`;
       const result = answer.data?.placeOrder;
       if (result?.order) {
         admitted.push({ customer: i, orderId: result.order.id });
+        admittedMs.push(ms);
         return null;
       }
       if (result?.userErrors[0]?.code === 'OUT_OF_STOCK') {
         outOfStock++;
+        refusedMs.push(ms);
         return null;
       }
       return `userError ${result?.userErrors[0]?.code ?? 'none'}`;
@@ -113,6 +118,8 @@ export async function dropScenario(ctx: BenchContext): Promise<ScenarioResult> {
       oversold,
       'stock after (available/reserved/sold)': stock ? `${stock.available}/${stock.reserved}/${stock.sold}` : 'unknown',
       'reached AWAITING_PAYMENT': `${toAwaiting.length} of ${admitted.length}`,
+      'latency p50 / p99 ms, admitted': latencyPair(admittedMs),
+      'latency p50 / p99 ms, OUT_OF_STOCK': latencyPair(refusedMs),
       'admission → AWAITING_PAYMENT p50 ms': Math.round(percentile(awaitingSorted, 50)),
       'admission → AWAITING_PAYMENT p95 ms': Math.round(p95Awaiting),
     },
@@ -175,4 +182,9 @@ async function awaitingDelays(ctx: BenchContext, admitted: Decision[]): Promise<
     if (pending && awaiting) delays.push(Date.parse(awaiting) - Date.parse(pending));
   });
   return delays;
+}
+
+function latencyPair(ms: number[]): string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return sorted.length ? `${Math.round(percentile(sorted, 50))} / ${Math.round(percentile(sorted, 99))}` : 'none';
 }
