@@ -144,6 +144,18 @@ export interface Delivery {
   handler: RawHandler;
   batchHandler: RawBatchHandler | undefined;
   policy: RetryPolicy;
+  /** SubscribeOptions.types; undefined: every type. */
+  types: ReadonlySet<string> | undefined;
+}
+
+/** SubscribeOptions.types as a backend's subscription keeps it. */
+export function typeFilter(types: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  return types ? new Set(types) : undefined;
+}
+
+function wanted(message: RawMessage, types: ReadonlySet<string> | undefined): boolean {
+  const type = message.headers[HEADERS.eventType];
+  return !types || type === undefined || types.has(type);
 }
 
 /**
@@ -162,17 +174,21 @@ export async function deliverChunk(
     running: () => boolean;
   },
 ): Promise<boolean> {
-  if (sub.batchHandler && (await deliverBatch(chunk, sub.groupId, sub.batchHandler, hooks))) {
-    await io.settle(chunk.at(-1)!);
+  // Types the subscription does not take are acknowledged with the rest, unread.
+  const messages = sub.types ? chunk.filter((m) => wanted(m, sub.types)) : chunk;
+  const last = chunk.at(-1)!;
+  if (messages.length === 0 || (sub.batchHandler && (await deliverBatch(messages, sub.groupId, sub.batchHandler, hooks)))) {
+    await io.settle(last);
     return true;
   }
-  for (const message of chunk) {
+  for (const message of messages) {
     if (!io.running()) return false;
     const outcome = await deliver(message, sub.groupId, sub.handler, sub.policy, hooks);
     if (outcome.kind === 'aborted') return false;
     if (outcome.kind === 'dead-letter' && !(await writeDeadLetter(io.publishRaw, message, sub.groupId, outcome, sub.policy, hooks))) return false;
     await io.settle(message);
   }
+  if (messages.at(-1) !== last) await io.settle(last);
   return true;
 }
 

@@ -3,7 +3,7 @@ import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type IHeaders
 import { pino, type Logger } from 'pino';
 import { dlqTopicFor, type EventEnvelope } from './envelope.ts';
 import { fixKafkajsIdleTimer } from './kafkajs-idle-timer.ts';
-import { DEFAULT_MAX_BATCH, deliverChunk, envelopeToMessage, rawSubscribeOptions, retryPolicy } from './delivery.ts';
+import { DEFAULT_MAX_BATCH, deliverChunk, envelopeToMessage, rawSubscribeOptions, retryPolicy, typeFilter } from './delivery.ts';
 import type {
   MessageBus,
   OutgoingMessage,
@@ -42,6 +42,7 @@ interface Subscription {
   policy: RetryPolicy;
   fromBeginning: boolean;
   concurrency: number;
+  types: ReadonlySet<string> | undefined;
 }
 
 function headerText(value: IHeaders[string]): string | undefined {
@@ -128,6 +129,7 @@ export class KafkaMessageBus implements MessageBus {
       handler: options.handler,
       batchHandler: options.batchHandler,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      types: typeFilter(options.types),
       policy: retryPolicy({ ...this.#options.retry, ...options.retry }),
       fromBeginning: options.fromBeginning ?? true,
       concurrency: options.concurrency ?? 1,

@@ -2,7 +2,7 @@
 // offsets, retry + DLQ) for unit tests and the embedded mode where all services share one process.
 import { pino, type Logger } from 'pino';
 import type { EventEnvelope } from './envelope.ts';
-import { DEFAULT_MAX_BATCH, deliverChunk, envelopeToMessage, rawSubscribeOptions, retryPolicy } from './delivery.ts';
+import { DEFAULT_MAX_BATCH, deliverChunk, envelopeToMessage, rawSubscribeOptions, retryPolicy, typeFilter } from './delivery.ts';
 import type {
   MessageBus,
   OutgoingMessage,
@@ -109,6 +109,7 @@ interface Subscription {
   maxBatch: number;
   policy: RetryPolicy;
   fromBeginning: boolean;
+  types: ReadonlySet<string> | undefined;
 }
 
 export class MemoryMessageBus implements MessageBus {
@@ -150,6 +151,7 @@ export class MemoryMessageBus implements MessageBus {
       handler: options.handler,
       batchHandler: options.batchHandler,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      types: typeFilter(options.types),
       policy: retryPolicy({ ...this.#retry, ...options.retry }),
       fromBeginning: options.fromBeginning ?? true,
     };

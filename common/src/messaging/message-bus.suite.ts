@@ -162,6 +162,42 @@ export function describeMessageBus(name: string, harness: () => BusHarness): voi
       expect(Math.max(...calls.map((c) => perPartition(c).size))).toBeGreaterThan(1);
     });
 
+    it('hands over only the types a subscription takes, and acknowledges the others unread', async () => {
+      const t = topic('types');
+      const g = group('types');
+      const typed = (type: string, seq: number): EventEnvelope => createEnvelope({ type, aggregateType: 'Test', aggregateId: 'one', payload: { seq } });
+      const producer = bus();
+      await producer.publish(t, [typed('Wanted', 1), typed('Other', 2), typed('Wanted', 3), typed('Other', 4), typed('Other', 5)]);
+      const seen: number[] = [];
+      const batches: number[][] = [];
+      const first = harness().createBus({ retry: FAST_RETRY });
+      await first.subscribe<{ seq: number }>({
+        groupId: g,
+        topics: [t],
+        types: ['Wanted'],
+        handler: async (e) => void seen.push(e.payload.seq),
+        batchHandler: async (envs) => {
+          batches.push(envs.map((e) => e.payload.seq));
+          for (const e of envs) seen.push(e.payload.seq);
+        },
+      });
+      await first.start();
+      await waitFor(() => seen.length >= 2, timeout(), 'the wanted ones');
+      await new Promise((r) => setTimeout(r, 200)); // nothing else may come
+      expect(seen).toEqual([1, 3]);
+      expect(batches.flat()).toEqual([1, 3]);
+      await first.stop();
+      // The skipped ones were acknowledged: the group's next member starts after them.
+      await producer.publish(t, [typed('Other', 6), typed('Wanted', 7)]);
+      const later: number[] = [];
+      const second = bus();
+      await second.subscribe<{ seq: number }>({ groupId: g, topics: [t], types: ['Wanted'], handler: async (e) => void later.push(e.payload.seq) });
+      await second.start();
+      await waitFor(() => later.length >= 1, timeout(), 'the next wanted one');
+      await new Promise((r) => setTimeout(r, 200));
+      expect(later).toEqual([7]);
+    });
+
     it('a batch whose handler fails goes one by one: the poison message is dead-lettered, its neighbours handled once', async () => {
       const t = topic('batch-poison');
       const dlq = await watchDlq(t);

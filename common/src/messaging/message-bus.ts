@@ -72,6 +72,12 @@ interface SubscribeBase {
   concurrency?: number;
   /** Most messages per call of the batch handler (default 100). */
   maxBatch?: number;
+  /**
+   * The event types the handlers act on. A message whose type header names another is acknowledged unread (not parsed,
+   * no handler call): a topic's consumers each take a few of its types, and a drop brings thousands of the others.
+   * Messages without the header are delivered. Default: every type.
+   */
+  types?: readonly string[];
 }
 
 export interface SubscribeOptions<T = unknown> extends SubscribeBase {

@@ -1,5 +1,5 @@
 import { topicFor, type MessageBus } from '@limitedcart/common/messaging';
-import type { HoldService } from '../services/hold.service.ts';
+import { HoldService } from '../services/hold.service.ts';
 
 /** orders.events → holds. Partitions (= orders) are handled in parallel; one order's events stay in order. */
 export async function subscribeOrderEvents(bus: MessageBus, topicPrefix: string, holds: HoldService, concurrency = 6): Promise<void> {
@@ -7,6 +7,7 @@ export async function subscribeOrderEvents(bus: MessageBus, topicPrefix: string,
     groupId: `${topicPrefix}inventory.orders`,
     topics: [`${topicPrefix}${topicFor('orders')}`],
     concurrency,
+    types: HoldService.EVENT_TYPES,
     handler: async (envelope) => {
       await holds.handle(envelope);
     },

@@ -70,7 +70,10 @@ export class HoldService {
     this.#windowSeconds = options.paymentWindowSeconds;
   }
 
-  /** Routes an orders.events envelope; types inventory does not care about are skipped (undefined). */
+  /** The orders.events types handle() acts on (the consumer takes only these). */
+  static readonly EVENT_TYPES: readonly string[] = [ORDER_EVENTS.placed, ORDER_EVENTS.confirmed, ORDER_EVENTS.cancelled, ORDER_EVENTS.refunded];
+
+  /** Routes an orders.events envelope (EVENT_TYPES); other types are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<PlaceOutcome | TransitionOutcome | undefined> {
     switch (envelope.type) {
       case ORDER_EVENTS.placed:

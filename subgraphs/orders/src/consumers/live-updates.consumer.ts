@@ -15,6 +15,8 @@ export async function subscribeLiveUpdates(bus: MessageBus, topicPrefix: string,
     groupId: `${topicPrefix}orders.live`,
     topics: [ordersTopic(topicPrefix)],
     concurrency: 6,
+    // orders.events carries every order event; only status changes go to pub/sub.
+    types: [ORDER_EVENTS.statusChanged],
     handler: async (envelope) => {
       if (envelope.type !== ORDER_EVENTS.statusChanged) return;
       const p = envelope.payload as OrderStatusChangedPayload;

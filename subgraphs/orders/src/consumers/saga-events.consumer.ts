@@ -1,5 +1,5 @@
 import { topicFor, type MessageBus } from '@limitedcart/common/messaging';
-import type { OrderSagaService } from '../services/order-saga.service.ts';
+import { OrderSagaService } from '../services/order-saga.service.ts';
 
 /** inventory.events and payments.events → the saga. Both are keyed by order id: one order's events stay in order per topic. */
 export async function subscribeSagaEvents(bus: MessageBus, topicPrefix: string, saga: OrderSagaService, concurrency = 6): Promise<void> {
@@ -7,6 +7,7 @@ export async function subscribeSagaEvents(bus: MessageBus, topicPrefix: string, 
     groupId: `${topicPrefix}orders.saga`,
     topics: [`${topicPrefix}${topicFor('inventory')}`, `${topicPrefix}${topicFor('payments')}`],
     concurrency,
+    types: OrderSagaService.EVENT_TYPES,
     handler: async (envelope) => {
       await saga.handle(envelope);
     },

@@ -29,7 +29,17 @@ export class OrderSagaService {
     this.#logger = options.logger;
   }
 
-  /** Routes an inventory.events or payments.events envelope; types the saga does not act on are skipped (undefined). */
+  /** The inventory.events and payments.events types the saga acts on (the consumer takes only these). */
+  static readonly EVENT_TYPES: readonly string[] = [
+    INVENTORY_EVENTS.reserved,
+    INVENTORY_EVENTS.rejected,
+    INVENTORY_EVENTS.holdExpired,
+    PAYMENT_EVENTS.succeeded,
+    PAYMENT_EVENTS.failed,
+    PAYMENT_EVENTS.refunded,
+  ];
+
+  /** Routes an inventory.events or payments.events envelope (EVENT_TYPES); other types are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<SagaOutcome | undefined> {
     const [outcome] = await this.handleBatch([envelope]);
     return outcome;
@@ -37,8 +47,8 @@ export class OrderSagaService {
 
   /**
    * A batch of inventory.events / payments.events (the bus's batch handler, and handle() with one): every step in one
-   * transaction with one inbox statement, in partition order, its orders locked and written a statement each; then, once for all, the admissions of rejected orders
-   * go back (the commit has woken the relay).
+   * transaction with one inbox statement, in partition order, its orders locked and written a statement each; then,
+   * once for all, the admissions of rejected orders go back (the commit has woken the relay).
    */
   async handleBatch(envelopes: readonly EventEnvelope[]): Promise<(SagaOutcome | undefined)[]> {
     const steps = envelopes.map((envelope) => {

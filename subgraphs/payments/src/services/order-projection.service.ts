@@ -44,7 +44,17 @@ export class OrderProjectionService {
     this.#logger = options.logger;
   }
 
-  /** Routes an orders.events envelope; types payments does not care about are skipped (undefined). */
+  /** The orders.events types the projection acts on (the consumer takes only these). */
+  static readonly EVENT_TYPES: readonly string[] = [
+    ORDER_EVENTS.placed,
+    ORDER_EVENTS.awaitingPayment,
+    ORDER_EVENTS.confirmed,
+    ORDER_EVENTS.cancelled,
+    ORDER_EVENTS.expired,
+    ORDER_EVENTS.refundRequested,
+  ];
+
+  /** Routes an orders.events envelope (EVENT_TYPES); other types are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<ProjectionOutcome | undefined> {
     const [outcome] = await this.handleBatch([envelope]);
     return outcome;
