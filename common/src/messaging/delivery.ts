@@ -159,10 +159,11 @@ function wanted(message: RawMessage, types: ReadonlySet<string> | undefined): bo
 }
 
 /**
- * Delivers `chunk` (consecutive messages of one partition, in order): in one call of the batch handler when there is
- * one (even for one message: it may be merged with other partitions'), else, or when that call fails, one by one with
- * retries and dead letters. `settle` acknowledges everything up to the message it is given. False when it stopped before the end (the consumer is
- * stopping, or a dead letter could not be written): the rest stays unacknowledged.
+ * Delivers `chunk` (consecutive messages of one partition, in order), those of the subscription's types: in one call
+ * of the batch handler when there is one (even for one message: it may be merged with other partitions'), else, or
+ * when that call fails, one by one with retries and dead letters. `settle` acknowledges everything up to the message
+ * it is given. False when it stopped before the end (the consumer is stopping, or a dead letter could not be
+ * written): the rest stays unacknowledged.
  */
 export async function deliverChunk(
   chunk: readonly RawMessage[],
