@@ -215,10 +215,13 @@ export class OutboxRelay {
         if (pending.rows.length === 0) return 'empty';
       }
       // One round trip: the transaction, its lock (a one-time filter: no rows unless this relay holds it) and the batch.
+      // `for update`: the select's snapshot is taken before the lock, so rows another relay published and committed
+      // in between still look pending in it; locking re-reads each row at its latest version, and those drop out
+      // (without it, two relays published an event twice now and then).
       inTransaction = true;
       const [, batch] = (await client.query(
         `begin; select seq, topic, envelope from ${OUTBOX_TABLE}
-          where pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) and published_at is null order by seq limit ${this.#batchSize}`,
+          where pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) and published_at is null order by seq limit ${this.#batchSize} for update`,
       )) as unknown as [unknown, { rows: OutboxRow[] }];
       const rows = batch.rows;
       if (rows.length === 0) {
