@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HoldService } from '../src/services/hold.service.ts';
 import { inventoryTopic } from '../src/services/inventory-events.ts';
 import {
+  holdLinesOf,
   openTestDb,
   openTestGate,
   orderEvent,
@@ -56,10 +57,7 @@ describe('holds under concurrency', () => {
     const rejected = answers.filter((a) => a.type === 'StockRejected');
     expect(rejected).toHaveLength(450);
     expect(rejected.every((r) => r.payload.reason === 'OUT_OF_STOCK' && r.payload.productId === productId)).toBe(true);
-    const [lines] = await db.orm.em
-      .fork()
-      .execute<{ n: number; q: number }[]>('select count(*)::int as n, sum(quantity)::int as q from hold_line where product_id = ?', [productId]);
-    expect(lines).toEqual({ n: 50, q: 50 });
+    expect(await holdLinesOf(db.orm, productId)).toEqual({ n: 50, q: 50 });
   });
 
   it('multi-line orders lock in product-id order: opposite line orders never deadlock, and all-or-nothing holds', async () => {
@@ -195,10 +193,7 @@ describe('holds in batches (placeMany / handleBatch)', () => {
     // The gate's records of the 50 held orders were settled; the rejected ones were not.
     const reservedIds = answers.filter((a) => a.type === 'StockReserved').map((a) => a.orderId);
     expect(await Promise.all(reservedIds.slice(0, 5).map((id) => g.gate.settle(id)))).toEqual([false, false, false, false, false]);
-    const [lines] = await db.orm.em
-      .fork()
-      .execute<{ n: number; q: number }[]>('select count(*)::int as n, sum(quantity)::int as q from hold_line where product_id = ?', [productId]);
-    expect(lines).toEqual({ n: 50, q: 50 });
+    expect(await holdLinesOf(db.orm, productId)).toEqual({ n: 50, q: 50 });
   });
 
   it('decides a batch as place() would one after another: all-or-nothing lines, the first short line named, unknown products', async () => {

@@ -84,6 +84,14 @@ export async function stockOf(orm: MikroORM, productId: string): Promise<StockRo
   return row;
 }
 
+/** How many hold lines a product has, and their units. */
+export async function holdLinesOf(orm: MikroORM, productId: string): Promise<{ n: number; q: number } | undefined> {
+  const [row] = await orm.em
+    .fork()
+    .execute<{ n: number; q: number }[]>('select count(*)::int as n, sum(quantity)::int as q from hold_line where product_id = ?', [productId]);
+  return row;
+}
+
 export function orderPlaced(orderId: string, customerId: string, lines: OrderLineRef[]): EventEnvelope<{
   orderId: string;
   customerId: string;

@@ -202,8 +202,8 @@ export class HoldService {
       );
       noteOutboxRows(tx);
     });
-    // After commit, as place() does: reserved units stop counting as pending in the gate; a duplicate settles again
-    // unless its order was rejected (a crash between commit and settle is repaired this way).
+    // After commit: reserved units stop counting as pending in the gate; a duplicate settles again unless its order
+    // was rejected (a crash between commit and settle is repaired this way).
     await Promise.all(
       placed.map(async ({ index, orderId }) => {
         const outcome = outcomes[index]!;
