@@ -70,11 +70,16 @@ export class HoldService {
     this.#windowSeconds = options.paymentWindowSeconds;
   }
 
-  /** The orders.events types handle() acts on (the consumer takes only these). */
+  /**
+   * The orders.events types handle() acts on: the consumer takes only these, and handle() skips any other, so a type
+   * handled below but missing here fails its own test instead of being dropped by the bus unnoticed.
+   */
   static readonly EVENT_TYPES: readonly string[] = [ORDER_EVENTS.placed, ORDER_EVENTS.confirmed, ORDER_EVENTS.cancelled, ORDER_EVENTS.refunded];
+  static readonly #eventTypes = new Set(HoldService.EVENT_TYPES);
 
   /** Routes an orders.events envelope (EVENT_TYPES); other types are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<PlaceOutcome | TransitionOutcome | undefined> {
+    if (!HoldService.#eventTypes.has(envelope.type)) return undefined;
     switch (envelope.type) {
       case ORDER_EVENTS.placed:
         return this.place(envelope as EventEnvelope<OrderPlacedPayload>);

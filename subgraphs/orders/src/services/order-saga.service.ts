@@ -29,7 +29,10 @@ export class OrderSagaService {
     this.#logger = options.logger;
   }
 
-  /** The inventory.events and payments.events types the saga acts on (the consumer takes only these). */
+  /**
+   * The inventory.events and payments.events types the saga acts on: the consumer takes only these, and the saga skips
+   * any other, so a type handled in #step but missing here fails its own test instead of being dropped by the bus.
+   */
   static readonly EVENT_TYPES: readonly string[] = [
     INVENTORY_EVENTS.reserved,
     INVENTORY_EVENTS.rejected,
@@ -38,6 +41,7 @@ export class OrderSagaService {
     PAYMENT_EVENTS.failed,
     PAYMENT_EVENTS.refunded,
   ];
+  static readonly #eventTypes = new Set(OrderSagaService.EVENT_TYPES);
 
   /** Routes an inventory.events or payments.events envelope (EVENT_TYPES); other types are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<SagaOutcome | undefined> {
@@ -69,6 +73,7 @@ export class OrderSagaService {
   }
 
   #step(envelope: EventEnvelope): ((tx: SqlEntityManager, orderId: string) => Promise<SagaOutcome>) | undefined {
+    if (!OrderSagaService.#eventTypes.has(envelope.type)) return undefined;
     const causedBy = envelope;
     const t = this.#transitions;
     switch (envelope.type) {

@@ -44,7 +44,10 @@ export class OrderProjectionService {
     this.#logger = options.logger;
   }
 
-  /** The orders.events types the projection acts on (the consumer takes only these). */
+  /**
+   * The orders.events types the projection acts on: the consumer takes only these, and the projection skips any other,
+   * so a type handled in #effect but missing here fails its own test instead of being dropped by the bus.
+   */
   static readonly EVENT_TYPES: readonly string[] = [
     ORDER_EVENTS.placed,
     ORDER_EVENTS.awaitingPayment,
@@ -53,6 +56,7 @@ export class OrderProjectionService {
     ORDER_EVENTS.expired,
     ORDER_EVENTS.refundRequested,
   ];
+  static readonly #eventTypes = new Set(OrderProjectionService.EVENT_TYPES);
 
   /** Routes an orders.events envelope (EVENT_TYPES); other types are skipped (undefined). */
   async handle(envelope: EventEnvelope): Promise<ProjectionOutcome | undefined> {
@@ -80,6 +84,7 @@ export class OrderProjectionService {
   }
 
   #effect(envelope: EventEnvelope): ((tx: SqlEntityManager) => Promise<ProjectionOutcome>) | undefined {
+    if (!OrderProjectionService.#eventTypes.has(envelope.type)) return undefined;
     const apply = (fn: (tx: SqlEntityManager) => Promise<ProjectionOutcome>) => {
       validOrderId(envelope.payload);
       return fn;
